@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// The `meterlake` command. tsx compiles the TypeScript sources on load, so the command works
+// right after `npm ci` with no build step and never runs stale output.
+require('tsx/cjs');
+require('../src/cli.ts').main(process.argv).catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+import type { TableMetadata } from '../iceberg/types';
+
+/** A table as the catalog knows it: its current metadata and where that metadata lives. */
+export interface TableHandle {
+  readonly name: string;
+  readonly metadata: TableMetadata;
+  readonly metadataLocation: string;
+}
+
+/**
+ * The catalog port. `commit` is the atomic pointer swap: it succeeds only if the table still
+ * points at `base.metadataLocation`, and throws CommitConflictError otherwise.
+ */
+export interface Catalog {
+  /** Absolute URI under which a new table's location is chosen (`<warehouse>/<name>`). */
+  defaultLocation(name: string): string;
+  createTable(name: string, metadata: TableMetadata): Promise<TableHandle>;
+  loadTable(name: string): Promise<TableHandle>;
+  commit(base: TableHandle, updated: TableMetadata): Promise<TableHandle>;
+  listTables(): Promise<string[]>;
+  tableExists(name: string): Promise<boolean>;
+}
+
+/** Another writer committed first; the change may be re-applied on the new base. */
+export class CommitConflictError extends Error {
+  override readonly name = 'CommitConflictError';
+}
+
+/** The commit call failed in a way that leaves its outcome unknown (e.g. a timeout). */
+export class CommitStateUnknownError extends Error {
+  override readonly name = 'CommitStateUnknownError';
+}
+
+export class TableNotFoundError extends Error {
+  override readonly name = 'TableNotFoundError';
+  constructor(readonly table: string) {
+    super(`table not found: ${table}`);
+  }
+}
+
+export class TableAlreadyExistsError extends Error {
+  override readonly name = 'TableAlreadyExistsError';
+  constructor(readonly table: string) {
+    super(`table already exists: ${table}`);
+  }
+}
