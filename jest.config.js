@@ -6,7 +6,14 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j|mj)s$': swc },
   // icebird and hyparquet ship ES modules only; jest's module system needs them as CommonJS.
-  transformIgnorePatterns: ['/node_modules/(?!(icebird|hyparquet|hyparquet-compressors|hyparquet-writer)/)'],
+  // Their package exports offer only an 'import' condition, which jest's resolver does not use.
+  moduleNameMapper: {
+    '^icebird$': '<rootDir>/node_modules/icebird/src/index.js',
+    '^hyparquet$': '<rootDir>/node_modules/hyparquet/src/node.js',
+    '^hyparquet-writer$': '<rootDir>/node_modules/hyparquet-writer/src/node.js',
+    '^(hyparquet|hyparquet-writer)/src/(.*)$': '<rootDir>/node_modules/$1/src/$2',
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(icebird|hyparquet|hyparquet-compressors|hyparquet-writer|hysnappy)/)'],
   testTimeout: 120000,
   maxWorkers: 2,
 };

@@ -5,6 +5,8 @@ export interface TableHandle {
   readonly name: string;
   readonly metadata: TableMetadata;
   readonly metadataLocation: string;
+  /** Catalog-specific concurrency token read with the table (Glue's VersionId); opaque to callers. */
+  readonly catalogVersion?: string;
 }
 
 /**
@@ -21,15 +23,7 @@ export interface Catalog {
   tableExists(name: string): Promise<boolean>;
 }
 
-/** Another writer committed first; the change may be re-applied on the new base. */
-export class CommitConflictError extends Error {
-  override readonly name = 'CommitConflictError';
-}
-
-/** The commit call failed in a way that leaves its outcome unknown (e.g. a timeout). */
-export class CommitStateUnknownError extends Error {
-  override readonly name = 'CommitStateUnknownError';
-}
+export { CommitConflictError, CommitStateUnknownError } from '../iceberg/errors';
 
 export class TableNotFoundError extends Error {
   override readonly name = 'TableNotFoundError';

@@ -1,0 +1,329 @@
+/**
+ * Writes Iceberg data files with DuckDB: zstd Parquet carrying the table's field ids, columns
+ * cast to the exact Iceberg types, split by the partition spec and (optionally) by target size.
+ *
+ * Partition values are computed in SQL as hidden helper columns that COPY's PARTITION_BY
+ * consumes (so they never reach the files) and RETURN_STATS reports back per file. Time and
+ * identity transforms are plain SQL; bucket/truncate are evaluated once per distinct source value
+ * in JS (`transforms.ts`) and joined in through a small mapping table.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { IcebergValue } from '../iceberg/conversions';
+import { parseTransform, type BoundTransform } from '../iceberg/transforms';
+import type { NestedField, PartitionField, PartitionSpec, PrimitiveType, Schema } from '../iceberg/types';
+import { DuckDbSession, sqlIdent, sqlString } from './duckdb-session';
+import { parseDuckDbText } from './duckdb-value-text';
+import { castSelectList, duckDbPrimitiveType, fieldIdsClause } from './iceberg-duckdb-types';
+
+export interface WriteDataFilesOptions {
+  /** A query (SELECT/WITH/FROM/VALUES) or a table name producing the schema's columns by name. */
+  readonly sourceSql: string;
+  readonly schema: Schema;
+  readonly spec: PartitionSpec;
+  /** Local folder the files are written into (created if missing; existing files are kept). */
+  readonly outputDir: string;
+  /** @default - one file per partition, however large. DuckDB splits at row-group granularity. */
+  readonly targetFileSizeBytes?: number;
+  /** Columns to ORDER BY within each output file. @default - arrival order */
+  readonly sortBy?: readonly string[];
+  /** Rows per Parquet row group. @default - DuckDB's default (122,880) */
+  readonly rowGroupSize?: number;
+}
+
+export interface WrittenFile {
+  readonly localPath: string;
+  /** Partition field name → value of the transform's result type, canonical JS form (null for null). */
+  readonly partition: Record<string, IcebergValue | null>;
+  readonly recordCount: number;
+}
+
+/** A partition spec this writer cannot evaluate against the schema. */
+export class PartitionSpecError extends Error {
+  override name = 'PartitionSpecError';
+}
+
+/** How one partition field is computed: a helper column, or a constant null (void). */
+interface PartitionColumn {
+  readonly field: PartitionField;
+  readonly helper: string;
+  readonly source: NestedField;
+  readonly bound: BoundTransform;
+  /** SQL over the typed source row; null for `void` (always null, no helper column). */
+  readonly expression: string | null;
+  /** Parses the helper's text (as RETURN_STATS reports it) into the partition value. */
+  readonly parse: (text: string) => IcebergValue;
+  /** bucket/truncate: evaluated in JS per distinct source value, joined from this table. */
+  readonly mappingTable?: string;
+}
+
+interface CopyStatsRow {
+  filename: string;
+  count: bigint;
+  partition_keys: { key: string; value: string | null }[] | null;
+}
+
+const MICROS_PER_HOUR = '3600000000';
+
+/** Writes the rows of `sourceSql` as Iceberg data files; never writes (or returns) an empty file. */
+export async function writeDataFiles(session: DuckDbSession, options: WriteDataFilesOptions): Promise<WrittenFile[]> {
+  await mkdir(options.outputDir, { recursive: true });
+  const columns = planPartitionColumns(options.schema, options.spec);
+  const helpers = columns.filter((column) => column.expression !== null);
+  try {
+    for (const column of helpers) if (column.mappingTable) await fillMappingTable(session, options, column);
+    const rowsSql = sourceWithHelpers(options, helpers);
+    if (helpers.length === 0) return await writeUnpartitioned(session, options, rowsSql, columns);
+    if (options.sortBy && options.sortBy.length > 0) return await writeSortedPartitions(session, options, rowsSql, columns, helpers);
+    return await writePartitioned(session, options, rowsSql, columns, helpers);
+  } finally {
+    for (const column of helpers) if (column.mappingTable) await session.run(`DROP TABLE IF EXISTS ${column.mappingTable}`);
+  }
+}
+
+function planPartitionColumns(schema: Schema, spec: PartitionSpec): PartitionColumn[] {
+  return spec.fields.map((field, index) => {
+    const source = schema.fields.find((candidate) => candidate.id === field['source-id']);
+    if (!source) {
+      throw new PartitionSpecError(
+        `partition field '${field.name}': source id ${field['source-id']} is not a top-level column of schema ${schema['schema-id']}`,
+      );
+    }
+    if (typeof source.type !== 'string') {
+      throw new PartitionSpecError(`partition field '${field.name}': source column '${source.name}' is not a primitive type`);
+    }
+    const bound = parseTransform(field.transform).bind(source.type);
+    const helper = `__ml_part_${index}`;
+    const column = sqlIdent(source.name);
+    const sourceType = parsedKind(source.type);
+    const asInt = (text: string): IcebergValue => Number(text);
+    switch (bound.transform.kind) {
+      case 'void':
+        return { field, helper, source, bound, expression: null, parse: asInt };
+      case 'identity':
+        return { field, helper, source, bound, expression: column, parse: (text) => parseDuckDbText(bound.resultType, text) };
+      case 'year':
+        return { field, helper, source, bound, expression: `CAST(year(${column}) - 1970 AS INTEGER)`, parse: asInt };
+      case 'month':
+        return {
+          field, helper, source, bound, parse: asInt,
+          expression: `CAST((year(${column}) - 1970) * 12 + month(${column}) - 1 AS INTEGER)`,
+        };
+      case 'day': {
+        // DATE casts truncate to the calendar day (UTC: the session runs in UTC) = floor semantics.
+        const day = sourceType === 'date' ? column : `CAST(${column} AS DATE)`;
+        return { field, helper, source, bound, expression: `CAST(${day} - DATE '1970-01-01' AS INTEGER)`, parse: asInt };
+      }
+      case 'hour': {
+        // Integer division truncates toward zero in DuckDB; subtract the floored remainder first.
+        const micros = `epoch_us(${column})`;
+        const floorMod = `((${micros} % ${MICROS_PER_HOUR}) + ${MICROS_PER_HOUR}) % ${MICROS_PER_HOUR}`;
+        return {
+          field, helper, source, bound, parse: asInt,
+          expression: `CAST((${micros} - ${floorMod}) // ${MICROS_PER_HOUR} AS INTEGER)`,
+        };
+      }
+      case 'bucket':
+      case 'truncate': {
+        const mappingTable = sqlIdent(`__ml_partition_map_${randomUUID().replaceAll('-', '')}`);
+        return {
+          field, helper, source, bound, mappingTable,
+          expression: `${mappingTable}.partition_text`,
+          parse: (text) => parseDuckDbText(bound.resultType, text),
+        };
+      }
+    }
+  });
+}
+
+function parsedKind(type: PrimitiveType): string {
+  return type.startsWith('decimal') ? 'decimal' : type;
+}
+
+/** `(SELECT …)` or a table name, usable after FROM. */
+function sourceRelation(sourceSql: string): string {
+  return /^\s*(select|with|from|values|\()/i.test(sourceSql) ? `(${sourceSql})` : sourceSql;
+}
+
+/** The typed rows plus one helper column per non-void partition field. */
+function sourceWithHelpers(options: WriteDataFilesOptions, helpers: PartitionColumn[]): string {
+  const typed = `(SELECT ${castSelectList(options.schema)} FROM ${sourceRelation(options.sourceSql)}) AS __ml_typed`;
+  if (helpers.length === 0) return `SELECT * FROM ${typed}`;
+  const joins = helpers
+    .filter((column) => column.mappingTable)
+    .map((column) => {
+      const key = `CAST(__ml_typed.${sqlIdent(column.source.name)} AS VARCHAR)`;
+      return ` LEFT JOIN ${column.mappingTable} ON ${column.mappingTable}.source_text = ${key}`;
+    })
+    .join('');
+  const helperList = helpers.map((column) => `${column.expression} AS ${column.helper}`).join(', ');
+  return `SELECT __ml_typed.*, ${helperList} FROM ${typed}${joins}`;
+}
+
+/** bucket/truncate: one row per distinct source value with its partition value as DuckDB text. */
+async function fillMappingTable(session: DuckDbSession, options: WriteDataFilesOptions, column: PartitionColumn): Promise<void> {
+  const table = column.mappingTable as string;
+  await session.run(`CREATE TEMP TABLE ${table} (source_text VARCHAR PRIMARY KEY, partition_text VARCHAR)`);
+  const typedColumn = `CAST(${sqlIdent(column.source.name)} AS ${duckDbPrimitiveType(column.bound.sourceType)})`;
+  const distinct = await session.all<{ source_text: string }>(
+    `SELECT DISTINCT CAST(${typedColumn} AS VARCHAR) AS source_text FROM ${sourceRelation(options.sourceSql)} WHERE source_text IS NOT NULL`,
+  );
+  const batchSize = 500;
+  for (let start = 0; start < distinct.length; start += batchSize) {
+    const batch = distinct.slice(start, start + batchSize);
+    const params: string[] = [];
+    for (const { source_text } of batch) {
+      const value = column.bound.apply(parseDuckDbText(column.bound.sourceType, source_text));
+      params.push(source_text, formatDuckDbText(column.bound.resultType, value as IcebergValue));
+    }
+    const placeholders = batch.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ');
+    await session.run(`INSERT INTO ${table} VALUES ${placeholders}`, params);
+  }
+}
+
+/** The inverse of `parseDuckDbText` for the result types of bucket (int) and truncate (int/long/string/decimal/binary). */
+function formatDuckDbText(type: PrimitiveType, value: IcebergValue): string {
+  if (Buffer.isBuffer(value)) return [...value].map((byte) => `\\x${byte.toString(16).padStart(2, '0')}`).join('');
+  const decimal = /^decimal\(\s*\d+\s*,\s*(\d+)\s*\)$/.exec(type);
+  if (decimal && typeof value === 'bigint') {
+    const scale = Number(decimal[1]);
+    if (scale === 0) return value.toString();
+    const digits = (value < 0n ? -value : value).toString().padStart(scale + 1, '0');
+    return `${value < 0n ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  }
+  return String(value);
+}
+
+function copyOptions(options: WriteDataFilesOptions, extra: string[]): string {
+  const parts = ['FORMAT parquet', 'COMPRESSION zstd', fieldIdsClause(options.schema), 'RETURN_STATS true', ...extra];
+  if (options.rowGroupSize) parts.push(`ROW_GROUP_SIZE ${options.rowGroupSize}`);
+  return parts.join(', ');
+}
+
+function sizeOptions(options: WriteDataFilesOptions): string[] {
+  return options.targetFileSizeBytes
+    ? [`FILE_SIZE_BYTES ${Math.floor(options.targetFileSizeBytes)}`, `FILENAME_PATTERN '{uuid}'`, 'APPEND true']
+    : [];
+}
+
+function orderBy(options: WriteDataFilesOptions): string {
+  return options.sortBy && options.sortBy.length > 0 ? ` ORDER BY ${options.sortBy.map(sqlIdent).join(', ')}` : '';
+}
+
+function selectDataColumns(schema: Schema): string {
+  return schema.fields.map((field) => sqlIdent(field.name)).join(', ');
+}
+
+/** Keeps the non-empty files of a COPY … RETURN_STATS and deletes the empty ones. */
+async function collectFiles(
+  stats: CopyStatsRow[],
+  partitionOf: (row: CopyStatsRow) => Record<string, IcebergValue | null>,
+): Promise<WrittenFile[]> {
+  const files: WrittenFile[] = [];
+  for (const row of stats) {
+    const localPath = path.resolve(row.filename);
+    if (Number(row.count) === 0) {
+      await rm(localPath, { force: true });
+      continue;
+    }
+    files.push({ localPath, partition: partitionOf(row), recordCount: Number(row.count) });
+  }
+  return files;
+}
+
+function nullPartition(columns: PartitionColumn[]): Record<string, IcebergValue | null> {
+  return Object.fromEntries(columns.map((column) => [column.field.name, null]));
+}
+
+async function writeUnpartitioned(
+  session: DuckDbSession,
+  options: WriteDataFilesOptions,
+  rowsSql: string,
+  columns: PartitionColumn[],
+): Promise<WrittenFile[]> {
+  const target = options.targetFileSizeBytes ? options.outputDir : path.join(options.outputDir, `${randomUUID()}.parquet`);
+  const stats = await session.all<CopyStatsRow>(
+    `COPY (${rowsSql}${orderBy(options)}) TO ${sqlString(target)} (${copyOptions(options, sizeOptions(options))})`,
+  );
+  return collectFiles(stats, () => nullPartition(columns));
+}
+
+function partitionFromKeys(columns: PartitionColumn[], keys: CopyStatsRow['partition_keys']): Record<string, IcebergValue | null> {
+  const byHelper = new Map((keys ?? []).map((entry) => [entry.key, entry.value]));
+  return Object.fromEntries(
+    columns.map((column) => {
+      const text = column.expression === null ? null : byHelper.get(column.helper);
+      return [column.field.name, text === null || text === undefined ? null : column.parse(text)];
+    }),
+  );
+}
+
+/** One COPY … PARTITION_BY over the helper columns; files above the target size are split afterwards. */
+async function writePartitioned(
+  session: DuckDbSession,
+  options: WriteDataFilesOptions,
+  rowsSql: string,
+  columns: PartitionColumn[],
+  helpers: PartitionColumn[],
+): Promise<WrittenFile[]> {
+  const partitionBy = `PARTITION_BY (${helpers.map((column) => column.helper).join(', ')})`;
+  const stats = await session.all<CopyStatsRow & { file_size_bytes: bigint }>(
+    `COPY (${rowsSql}) TO ${sqlString(options.outputDir)} (${copyOptions(options, [partitionBy, `FILENAME_PATTERN '{uuid}'`, 'APPEND true'])})`,
+  );
+  const files = await collectFiles(stats, (row) => partitionFromKeys(columns, row.partition_keys));
+  const target = options.targetFileSizeBytes;
+  if (!target) return files;
+  // DuckDB cannot combine PARTITION_BY with FILE_SIZE_BYTES: rewrite only the files that came out too large.
+  const result: WrittenFile[] = [];
+  for (const file of files) {
+    if ((await stat(file.localPath)).size <= target) {
+      result.push(file);
+      continue;
+    }
+    const splitStats = await session.all<CopyStatsRow>(
+      `COPY (SELECT ${castSelectList(options.schema)} FROM read_parquet(${sqlString(file.localPath)})) ` +
+        `TO ${sqlString(options.outputDir)} (${copyOptions(options, sizeOptions(options))})`,
+    );
+    result.push(...(await collectFiles(splitStats, () => file.partition)));
+    await rm(file.localPath);
+  }
+  return result;
+}
+
+/**
+ * Partitioned and sorted: a partitioned COPY does not keep row order, so stage the rows once
+ * and write each partition with its own ordered COPY.
+ */
+async function writeSortedPartitions(
+  session: DuckDbSession,
+  options: WriteDataFilesOptions,
+  rowsSql: string,
+  columns: PartitionColumn[],
+  helpers: PartitionColumn[],
+): Promise<WrittenFile[]> {
+  const stage = sqlIdent(`__ml_stage_${randomUUID().replaceAll('-', '')}`);
+  const helperNames = helpers.map((column) => column.helper);
+  await session.run(`CREATE TEMP TABLE ${stage} AS ${rowsSql} ORDER BY ${helperNames.join(', ')}`);
+  try {
+    const textColumns = helperNames.map((name, i) => `CAST(${name} AS VARCHAR) AS k${i}`).join(', ');
+    const groups = await session.all<Record<string, string | null>>(`SELECT DISTINCT ${textColumns} FROM ${stage}`);
+    const target = options.targetFileSizeBytes ? options.outputDir : null;
+    const files: WrittenFile[] = [];
+    for (const group of groups) {
+      const where = helperNames
+        .map((name, i) => `CAST(${name} AS VARCHAR) IS NOT DISTINCT FROM ${group[`k${i}`] === null ? 'NULL' : sqlString(group[`k${i}`] as string)}`)
+        .join(' AND ');
+      const keys = helperNames.map((name, i) => ({ key: name, value: group[`k${i}`] }));
+      const destination = target ?? path.join(options.outputDir, `${randomUUID()}.parquet`);
+      const stats = await session.all<CopyStatsRow>(
+        `COPY (SELECT ${selectDataColumns(options.schema)} FROM ${stage} WHERE ${where}${orderBy(options)}) ` +
+          `TO ${sqlString(destination)} (${copyOptions(options, sizeOptions(options))})`,
+      );
+      files.push(...(await collectFiles(stats, () => partitionFromKeys(columns, keys))));
+    }
+    return files;
+  } finally {
+    await session.run(`DROP TABLE IF EXISTS ${stage}`);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The canonical reading row every input format is turned into, and the shape of the tables a
+ * parse leaves behind in the DuckDB session (accepted readings and rejected rows).
+ */
+
+/** Columns of readings_history, in order. */
+export const READING_COLUMNS = [
+  'meter_id',
+  'interval_start',
+  'interval_minutes',
+  'kwh',
+  'quality',
+  'source',
+  'source_file',
+  'source_row',
+  'batch_id',
+  'received_at',
+] as const;
+
+export type ReadingColumn = (typeof READING_COLUMNS)[number];
+
+/** DuckDB type of each canonical column. */
+export const READING_COLUMN_TYPES: Record<ReadingColumn, string> = {
+  meter_id: 'VARCHAR',
+  interval_start: 'TIMESTAMPTZ',
+  interval_minutes: 'INTEGER',
+  kwh: 'DOUBLE',
+  quality: 'VARCHAR',
+  source: 'VARCHAR',
+  source_file: 'VARCHAR',
+  source_row: 'BIGINT',
+  batch_id: 'VARCHAR',
+  received_at: 'TIMESTAMPTZ',
+};
+
+/** Columns of the rejected-rows table, in order. */
+export const REJECTED_COLUMNS = [
+  'source',
+  'source_file',
+  'source_row',
+  'raw',
+  'field',
+  'value',
+  'reason',
+  'message',
+  'batch_id',
+  'received_at',
+] as const;
+
+export type RejectedColumn = (typeof REJECTED_COLUMNS)[number];
+
+export const REJECTED_COLUMN_TYPES: Record<RejectedColumn, string> = {
+  source: 'VARCHAR',
+  source_file: 'VARCHAR',
+  source_row: 'BIGINT',
+  raw: 'VARCHAR',
+  field: 'VARCHAR',
+  value: 'VARCHAR',
+  reason: 'VARCHAR',
+  message: 'VARCHAR',
+  batch_id: 'VARCHAR',
+  received_at: 'TIMESTAMPTZ',
+};
+
+/** Canonical quality values. */
+export const QUALITIES = ['actual', 'estimated', 'substituted'] as const;
+export type Quality = (typeof QUALITIES)[number];
+
+/** Interval lengths a reading may have, in minutes. */
+export const ALLOWED_INTERVAL_MINUTES = [5, 15, 30, 60] as const;
+
+/** What the ingest pipeline knows about the file being parsed. */
+export interface ParseContext {
+  source: string;
+  /** The landing key of the object (recorded as source_file). */
+  sourceFile: string;
+  batchId: string;
+  /** The object's arrival time (never the clock at a retry). */
+  receivedAt: Date;
+}
+
+/** The outcome of parsing one file: two TEMP tables in the session, and their counts. */
+export interface ParseResult {
+  /** TEMP table with exactly READING_COLUMNS (source_row = 1-based data row number). */
+  acceptedTable: string;
+  /** TEMP table with exactly REJECTED_COLUMNS. */
+  rejectedTable: string;
+  /** Data rows (records) read from the file; always accepted + rejected. */
+  rowsIn: number;
+  accepted: number;
+  rejected: number;
+}
+
+/** The whole file cannot be ingested; it goes to quarantine with `reason` (a stable code). */
+export class FileRejectedError extends Error {
+  override readonly name = 'FileRejectedError';
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    /** A human explanation (what was found, what was expected). */
+    readonly detail: string = reason,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${detail} (${reason})`, options);
+  }
+}

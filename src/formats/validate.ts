@@ -1,0 +1,330 @@
+import { type DuckDbSession, sqlIdent, sqlString } from '../engine/duckdb-session';
+import { ALLOWED_INTERVAL_MINUTES, type ParseContext, type ParseResult } from './canonical';
+import type { EnergyUnit, SourceProfile } from './source-profiles';
+import { tempName } from './sql-names';
+
+/**
+ * Shared validation: every format first stages its records as text in one relation, then this
+ * module types, converts and checks them in SQL, so a bad row becomes a reject row with field,
+ * value, reason code and message, and the good rows become canonical readings.
+ *
+ * Staged relation columns: source_row BIGINT, raw VARCHAR, meter_id VARCHAR, ts VARCHAR,
+ * minutes VARCHAR, value VARCHAR, quality VARCHAR, value_pow10 INTEGER.
+ * Pre-rejected relation (records the reader could not split): source_row BIGINT, raw, field,
+ * value, reason, message (all VARCHAR but source_row).
+ */
+export interface ValidationSpec {
+  profile: SourceProfile;
+  /** 'profile' = text per profile.timestamp; 'epoch-seconds' = Unix seconds (Green Button). */
+  timestamps: 'profile' | 'epoch-seconds';
+  unit: EnergyUnit;
+  /** Fixed interval length; null = staged `minutes` column. */
+  fixedMinutes: number | null;
+  /** Field names reported in rejects (source column or element names). */
+  fieldNames: { meterId: string; timestamp: string; minutes: string; value: string; quality: string };
+}
+
+export interface StagedInput {
+  staged: string;
+  preRejected?: string;
+  /** Tables to drop as soon as the staged records are checked (frees the raw text early). */
+  releaseAfterCheck?: string[];
+}
+
+/** Earliest and latest plausible interval start. */
+const MIN_START = '2000-01-01 00:00:00+00';
+const MAX_START = '2100-01-01 00:00:00+00';
+const MAX_METER_ID_LENGTH = 64;
+
+/** Type, convert and check staged records; leaves accepted and rejected TEMP tables. */
+export async function validateStagedReadings(
+  session: DuckDbSession,
+  input: StagedInput,
+  spec: ValidationSpec,
+  ctx: ParseContext,
+): Promise<ParseResult> {
+  const checked = tempName('checked');
+  const acceptedTable = tempName('accepted');
+  const rejectedTable = tempName('rejected');
+  try {
+    await session.run(`CREATE TEMP TABLE ${checked} AS ${checkedRowsSql(input.staged, spec)}`);
+    for (const table of input.releaseAfterCheck ?? []) await session.run(`DROP TABLE IF EXISTS ${table} CASCADE`);
+    await resolveAmbiguousLocalTimes(session, checked, spec);
+    const constants = contextColumns(ctx);
+    await session.run(
+      `CREATE TEMP TABLE ${acceptedTable} AS
+       SELECT meter_id, interval_start, CAST(minutes_i AS INTEGER) AS interval_minutes, kwh, quality_c AS quality,
+              ${constants.source} AS source, ${constants.sourceFile} AS source_file, source_row,
+              ${constants.batchId} AS batch_id, ${constants.receivedAt} AS received_at
+       FROM ${checked} WHERE reason IS NULL`,
+    );
+    const pre = input.preRejected
+      ? `UNION ALL SELECT source_row, raw, field, value, reason, message FROM ${input.preRejected}`
+      : '';
+    await session.run(
+      `CREATE TEMP TABLE ${rejectedTable} AS
+       SELECT ${constants.source} AS source, ${constants.sourceFile} AS source_file, CAST(source_row AS BIGINT) AS source_row,
+              raw, field, value, reason, message, ${constants.batchId} AS batch_id, ${constants.receivedAt} AS received_at
+       FROM (SELECT source_row, raw, field, value, reason, message FROM ${checked} WHERE reason IS NOT NULL ${pre})
+       ORDER BY source_row`,
+    );
+    const accepted = Number(await session.scalar(`SELECT count(*) FROM ${acceptedTable}`));
+    const rejected = Number(await session.scalar(`SELECT count(*) FROM ${rejectedTable}`));
+    return { acceptedTable, rejectedTable, rowsIn: accepted + rejected, accepted, rejected };
+  } catch (error) {
+    await session.run(`DROP TABLE IF EXISTS ${acceptedTable}; DROP TABLE IF EXISTS ${rejectedTable}`);
+    throw error;
+  } finally {
+    await session.run(`DROP TABLE IF EXISTS ${checked}`);
+  }
+}
+
+function contextColumns(ctx: ParseContext) {
+  return {
+    source: sqlString(ctx.source),
+    sourceFile: sqlString(ctx.sourceFile),
+    batchId: sqlString(ctx.batchId),
+    receivedAt: `CAST(${sqlString(ctx.receivedAt.toISOString())} AS TIMESTAMPTZ)`,
+  };
+}
+
+/**
+ * In a fall-back hour a naive local time names two instants: the first occurrence of a meter's
+ * label in the file keeps the earlier one, the second moves one hour later, a third is rejected.
+ */
+async function resolveAmbiguousLocalTimes(session: DuckDbSession, checked: string, spec: ValidationSpec): Promise<void> {
+  if (!localTimezone(spec)) return;
+  const ranked = `SELECT source_row, row_number() OVER (PARTITION BY meter_id, amb_local ORDER BY source_row) AS occurrence
+                  FROM ${checked} WHERE amb_local IS NOT NULL`;
+  await session.run(
+    `UPDATE ${checked} SET interval_start = interval_start + INTERVAL 1 HOUR
+     FROM (${ranked}) r WHERE r.source_row = ${checked}.source_row AND r.occurrence = 2 AND ${checked}.reason IS NULL`,
+  );
+  const zone = sqlString(localTimezone(spec) ?? '');
+  await session.run(
+    `UPDATE ${checked} SET reason = 'ambiguous_local_time', field = ${sqlString(spec.fieldNames.timestamp)}, value = ts,
+       message = format('{} {} occurs {} times for meter {} in the fall-back hour of {}; only two instants exist',
+                        ${sqlString(spec.fieldNames.timestamp)}, ts, r.occurrence, meter_id, ${zone})
+     FROM (${ranked}) r WHERE r.source_row = ${checked}.source_row AND r.occurrence > 2 AND ${checked}.reason IS NULL`,
+  );
+}
+
+function localTimezone(spec: ValidationSpec): string | undefined {
+  return spec.timestamps === 'profile' ? spec.profile.timestamp.timezone ?? undefined : undefined;
+}
+
+interface Check {
+  reason: string;
+  /** SQL condition that is true when the row fails. */
+  fails: string;
+  field: string;
+  value: string;
+  message: string;
+}
+
+/** The SELECT that types every staged record and names its first failing check (or none). */
+function checkedRowsSql(staged: string, spec: ValidationSpec): string {
+  const { profile } = spec;
+  const zone = localTimezone(spec);
+  const dec = profile.decimalSeparator === ',' ? `replace(value, ',', '.')` : 'value';
+  const minutes = spec.fixedMinutes === null ? 'minutes_d' : `CAST(${spec.fixedMinutes} AS DOUBLE)`;
+  const labelOffset = spec.profile.timestamp.labels === 'end' && spec.timestamps === 'profile'
+    ? ` - to_minutes(TRY_CAST(${minutes} AS BIGINT))`
+    : '';
+
+  const trimmed = `SELECT source_row, raw, nullif(trim(meter_id), '') AS meter_id, nullif(trim(ts), '') AS ts,
+      nullif(trim(minutes), '') AS minutes, nullif(trim(value), '') AS value, nullif(trim(quality), '') AS quality,
+      coalesce(value_pow10, 0) AS value_pow10 FROM ${staged}`;
+  const typed = `SELECT *, ${labelParseSql(spec)},
+      TRY_CAST(minutes AS DOUBLE) AS minutes_d,
+      CASE WHEN contains(value, '_') THEN NULL ELSE TRY_CAST(${dec} AS DOUBLE) END AS value_d,
+      ${qualitySql(profile)} AS quality_c
+    FROM (${trimmed})`;
+  const instants = zone
+    ? `SELECT *, CASE WHEN label_tstz IS NOT NULL THEN label_tstz
+                      WHEN local_exists THEN CASE WHEN amb_before THEN g - INTERVAL 1 HOUR ELSE g END END AS label_at,
+                 CASE WHEN local_exists AND (amb_before OR amb_after) THEN label_local END AS amb_local
+       FROM (SELECT *, timezone(${sqlString(zone)}, g) = label_local AS local_exists,
+                    timezone(${sqlString(zone)}, g - INTERVAL 1 HOUR) = label_local AS amb_before,
+                    timezone(${sqlString(zone)}, g + INTERVAL 1 HOUR) = label_local AS amb_after
+             FROM (SELECT *, timezone(${sqlString(zone)}, label_local) AS g FROM (${typed})))`
+    : `SELECT *, label_tstz AS label_at, CAST(NULL AS TIMESTAMP) AS amb_local, true AS local_exists FROM (${typed})`;
+  const converted = `SELECT *, ${minutes} AS minutes_i, label_at${labelOffset} AS interval_start, ${kwhSql(spec, minutes)} AS kwh
+    FROM (${instants})`;
+
+  const checks = rowChecks(spec);
+  const code = `CASE ${checks.map((c, i) => `WHEN ${c.fails} THEN ${i + 1}`).join(' ')} ELSE 0 END`;
+  const pick = (part: 'reason' | 'field' | 'value' | 'message') =>
+    `CASE check_no ${checks.map((c, i) => `WHEN ${i + 1} THEN ${part === 'reason' || part === 'field' ? sqlString(c[part]) : c[part]}`).join(' ')} END`;
+  return `SELECT source_row, meter_id, ts, interval_start, minutes_i, kwh, quality_c, amb_local,
+      CASE WHEN check_no > 0 OR amb_local IS NOT NULL THEN raw END AS raw,
+      ${pick('field')} AS field, ${pick('value')} AS value, ${pick('reason')} AS reason, ${pick('message')} AS message
+    FROM (SELECT *, ${code} AS check_no FROM (${converted}))`;
+}
+
+/** Columns label_tstz (an instant when the text names one) and label_local (naive local time). */
+function labelParseSql(spec: ValidationSpec): string {
+  if (spec.timestamps === 'epoch-seconds') {
+    return `CASE WHEN abs(TRY_CAST(ts AS BIGINT)) < 10000000000 THEN to_timestamp(TRY_CAST(ts AS BIGINT)) END AS label_tstz,
+            CAST(NULL AS TIMESTAMP) AS label_local, false AS has_offset`;
+  }
+  const { format, timezone } = spec.profile.timestamp;
+  if (format === 'iso8601') {
+    const hasOffset = `regexp_matches(ts, '\\d([zZ]|[+-]\\d\\d(:?\\d\\d)?)$')`;
+    return `CASE WHEN ${hasOffset} THEN TRY_CAST(ts AS TIMESTAMPTZ) END AS label_tstz,
+            CASE WHEN NOT ${hasOffset} THEN TRY_CAST(ts AS TIMESTAMP) END AS label_local, ${hasOffset} AS has_offset`;
+  }
+  if (format.includes('%z') || !timezone) {
+    return `try_strptime(ts, ${sqlString(format)}) AS label_tstz, CAST(NULL AS TIMESTAMP) AS label_local, true AS has_offset`;
+  }
+  return `CAST(NULL AS TIMESTAMPTZ) AS label_tstz, try_strptime(ts, ${sqlString(format)}) AS label_local, false AS has_offset`;
+}
+
+/** Canonical quality, or NULL when the code is missing (and no default) or unmapped. */
+function qualitySql(profile: SourceProfile): string {
+  const map = Object.entries(profile.quality.map);
+  const fallback = profile.quality.default ? sqlString(profile.quality.default) : 'NULL';
+  const cases = map.map(([code, quality]) => `WHEN ${sqlString(code)} THEN ${sqlString(quality)}`).join(' ');
+  return `CASE WHEN quality IS NULL THEN ${fallback} ELSE CASE quality ${cases} END END`;
+}
+
+/** kWh from the staged value: Wh and kWh scale by powers of ten, kW is average power × hours. */
+function kwhSql(spec: ValidationSpec, minutes: string): string {
+  const exponent = spec.unit === 'Wh' ? 'value_pow10 - 3' : 'value_pow10';
+  // Multiplying or dividing by an exact power of ten rounds once, so 1234 Wh is exactly 1.234.
+  const scaled = `CASE WHEN ${exponent} >= 0 THEN value_d * pow(10, ${exponent}) ELSE value_d / pow(10, -(${exponent})) END`;
+  return spec.unit === 'kW' ? `(${scaled}) * ${minutes} / 60` : scaled;
+}
+
+function rowChecks(spec: ValidationSpec): Check[] {
+  const { profile, fieldNames: f } = spec;
+  const name = sqlString(profile.name);
+  const zone = localTimezone(spec);
+  const allowed = ALLOWED_INTERVAL_MINUTES.join(', ');
+  const tsFormat = spec.timestamps === 'epoch-seconds' ? 'Unix seconds' : profile.timestamp.format;
+  const checks: Check[] = [
+    missing('meter_id', f.meterId),
+    {
+      reason: 'invalid_meter_id',
+      fails: `length(meter_id) > ${MAX_METER_ID_LENGTH} OR regexp_matches(meter_id, '[[:cntrl:]]')`,
+      field: f.meterId,
+      value: 'meter_id',
+      message: `format('meter id {} is longer than ${MAX_METER_ID_LENGTH} characters or contains control characters', meter_id)`,
+    },
+    missing('ts', f.timestamp),
+  ];
+  if (spec.timestamps === 'profile' && profile.timestamp.format === 'iso8601' && !zone) {
+    checks.push({
+      reason: 'timestamp_missing_offset',
+      fails: `NOT has_offset AND TRY_CAST(ts AS TIMESTAMP) IS NOT NULL`,
+      field: f.timestamp,
+      value: 'ts',
+      message: `format('{} {} has no UTC offset; profile {} needs one (e.g. 2021-01-01T00:30:00+00:00)', ${sqlString(f.timestamp)}, ts, ${name})`,
+    });
+  }
+  checks.push({
+    reason: 'invalid_timestamp',
+    fails: `label_tstz IS NULL AND label_local IS NULL`,
+    field: f.timestamp,
+    value: 'ts',
+    message: `format('{} {} is not a timestamp in format {}', ${sqlString(f.timestamp)}, ts, ${sqlString(tsFormat)})`,
+  });
+  if (zone) {
+    checks.push({
+      reason: 'nonexistent_local_time',
+      fails: `label_tstz IS NULL AND NOT local_exists`,
+      field: f.timestamp,
+      value: 'ts',
+      message: `format('{} {} does not exist in ${zone} (clocks went forward)', ${sqlString(f.timestamp)}, ts)`,
+    });
+  }
+  if (spec.fixedMinutes === null) {
+    checks.push(
+      missing('minutes', f.minutes),
+      {
+        reason: 'invalid_number',
+        fails: 'minutes_d IS NULL',
+        field: f.minutes,
+        value: 'minutes',
+        message: `format('{} {} is not a number', ${sqlString(f.minutes)}, minutes)`,
+      },
+      {
+        reason: 'interval_minutes_not_allowed',
+        fails: `minutes_d NOT IN (${allowed})`,
+        field: f.minutes,
+        value: 'minutes',
+        message: `format('{} {} is not one of ${allowed}', ${sqlString(f.minutes)}, minutes)`,
+      },
+    );
+  }
+  checks.push(
+    missing('value', f.value),
+    {
+      reason: 'kwh_not_finite',
+      fails: `(value_d IS NULL AND regexp_full_match(lower(value), '[+-]?(inf|infinity|nan)')) OR (value_d IS NOT NULL AND NOT isfinite(kwh))`,
+      field: f.value,
+      value: 'value',
+      message: `format('{} {} is not a finite number', ${sqlString(f.value)}, value)`,
+    },
+    {
+      reason: 'invalid_number',
+      fails: 'value_d IS NULL',
+      field: f.value,
+      value: 'value',
+      message: `format('{} {} is not a number', ${sqlString(f.value)}, value)`,
+    },
+  );
+  if (!profile.allowNegative) {
+    checks.push({
+      reason: 'negative_kwh',
+      fails: 'kwh < 0',
+      field: f.value,
+      value: 'value',
+      message: `format('kwh {} is negative; profile {} does not allow export', kwh, ${name})`,
+    });
+  }
+  checks.push(
+    {
+      reason: 'kwh_above_max',
+      fails: `kwh > ${profile.maxKwhPerInterval}`,
+      field: f.value,
+      value: 'value',
+      message: `format('kwh {} above the profile maximum {} (profile {})', kwh, ${profile.maxKwhPerInterval}, ${name})`,
+    },
+  );
+  if (!profile.quality.default) checks.push(missing('quality', f.quality));
+  checks.push(
+    {
+      reason: 'unknown_quality',
+      fails: 'quality_c IS NULL',
+      field: f.quality,
+      value: 'quality',
+      message: `format('quality {} is not in the quality map of profile {} (known: {})', quality, ${name}, ${sqlString(Object.keys(profile.quality.map).join(', '))})`,
+    },
+    {
+      reason: 'timestamp_out_of_range',
+      fails: `interval_start < TIMESTAMPTZ '${MIN_START}' OR interval_start >= TIMESTAMPTZ '${MAX_START}'`,
+      field: f.timestamp,
+      value: 'ts',
+      message: `format('interval_start {} is before 2000 or after 2099', strftime(interval_start, '%Y-%m-%dT%H:%M:%SZ'))`,
+    },
+    {
+      reason: 'misaligned_interval',
+      fails: `epoch_ms(interval_start) % (60000 * CAST(minutes_i AS BIGINT)) <> 0`,
+      field: f.timestamp,
+      value: 'ts',
+      message: `format('interval_start {} is not aligned to {} minutes', strftime(interval_start, '%Y-%m-%dT%H:%M:%SZ'), CAST(minutes_i AS INTEGER))`,
+    },
+  );
+  return checks;
+}
+
+function missing(column: string, field: string): Check {
+  return {
+    reason: 'missing_field',
+    fails: `${sqlIdent(column)} IS NULL`,
+    field,
+    value: 'NULL',
+    message: sqlString(`${field} is empty`),
+  };
+}

@@ -1,0 +1,147 @@
+import { SnapshotNotFoundError } from './errors';
+import { fileMayMatch, manifestMayMatch, partitionMayMatch, type Predicate } from './expressions';
+import type { FileIO } from './file-io';
+import { readManifest, readManifestList, type ReadManifestContext } from './manifest';
+import { ancestorIds } from './snapshot-producer';
+import { currentSchema, currentSnapshot, snapshotById, specsById } from './table-metadata';
+import {
+  EntryStatus, FileContent, ManifestContent, type DataFile, type LiveEntry, type Snapshot, type TableMetadata,
+} from './types';
+
+/** Which version of a table to read: the current one, a snapshot id, a ref (tag or branch), or a point in time. */
+export type SnapshotSelector =
+  | { snapshotId: bigint }
+  | { ref: string }
+  | { asOfMs: number }
+  | undefined;
+
+/**
+ * Resolve a selector to a snapshot. "As of" uses the snapshot-log, the rule Athena and Trino
+ * follow: the latest entry at or before the time. Undefined when the table has no snapshot yet.
+ */
+export function resolveSnapshot(m: TableMetadata, selector: SnapshotSelector): Snapshot | undefined {
+  if (!selector) return currentSnapshot(m);
+  if ('snapshotId' in selector) {
+    const s = snapshotById(m, selector.snapshotId);
+    if (!s) throw new SnapshotNotFoundError(`table ${m.location} has no snapshot ${selector.snapshotId}`);
+    return s;
+  }
+  if ('ref' in selector) {
+    const ref = m.refs[selector.ref];
+    if (!ref) throw new SnapshotNotFoundError(`table ${m.location} has no tag or branch named '${selector.ref}'`);
+    return snapshotById(m, ref['snapshot-id']);
+  }
+  const entries = m['snapshot-log'].filter((e) => e['timestamp-ms'] <= selector.asOfMs);
+  const last = entries.at(-1);
+  if (!last) {
+    throw new SnapshotNotFoundError(`table ${m.location} has no version at or before ${new Date(selector.asOfMs).toISOString()}`);
+  }
+  return snapshotById(m, last['snapshot-id']);
+}
+
+/** A delete file that applies to a data file, with its data sequence number. */
+export interface DeleteFileTask { file: DataFile; sequenceNumber: number }
+/** One data file to read, with the delete files that apply to it. */
+export interface FileScanTask { dataFile: DataFile; dataSequenceNumber: number; deletes: DeleteFileTask[] }
+
+export interface PlanOptions {
+  snapshot?: SnapshotSelector;
+  /** Prune files that cannot hold rows matching this predicate (partition values, then min/max). */
+  filter?: Predicate;
+}
+
+const samePartition = (a: LiveEntry, b: LiveEntry) =>
+  a.partition_spec_id === b.partition_spec_id &&
+  JSON.stringify(a.data_file.partition, big) === JSON.stringify(b.data_file.partition, big);
+const big = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
+
+/** Read all entries of a snapshot's manifests that may match the filter. */
+async function snapshotEntries(io: FileIO, m: TableMetadata, snapshot: Snapshot, filter?: Predicate): Promise<LiveEntry[]> {
+  const schema = currentSchema(m);
+  const specs = specsById(m);
+  const ctx: ReadManifestContext = { io, schema, specsById: specs };
+  const manifests = (await readManifestList(io, snapshot['manifest-list'])).filter(
+    (mf) => !filter || manifestMayMatch(filter, schema, specs.get(mf.partition_spec_id)!, mf.partitions),
+  );
+  const entries = (await Promise.all(manifests.map((mf) => readManifest(ctx, mf)))).flat();
+  return entries.filter((e) => {
+    if (e.status === EntryStatus.DELETED) return false;
+    if (!filter) return true;
+    const spec = specs.get(e.partition_spec_id)!;
+    if (!partitionMayMatch(filter, schema, spec, e.data_file.partition)) return false;
+    // Bounds of delete files describe deleted rows, not table rows: never prune deletes by them.
+    return e.data_file.content !== FileContent.DATA || fileMayMatch(filter, schema, e.data_file);
+  });
+}
+
+/** Attach to each data file the delete files that apply to it (SPEC "Scan Planning"). */
+export function attachDeletes(entries: LiveEntry[]): FileScanTask[] {
+  const data = entries.filter((e) => e.data_file.content === FileContent.DATA);
+  const deletes = entries.filter((e) => e.data_file.content !== FileContent.DATA);
+  const unpartitionedSpec = (e: LiveEntry) => Object.keys(e.data_file.partition).length === 0;
+  return data.map((d) => ({
+    dataFile: d.data_file,
+    dataSequenceNumber: d.sequence_number,
+    deletes: deletes
+      .filter((del) => {
+        if (del.data_file.content === FileContent.POSITION_DELETES) {
+          const ref = del.data_file.referenced_data_file;
+          if (ref && ref !== d.data_file.file_path) return false;
+          return d.sequence_number <= del.sequence_number && (samePartition(d, del) || unpartitionedSpec(del));
+        }
+        return d.sequence_number < del.sequence_number && (samePartition(d, del) || unpartitionedSpec(del));
+      })
+      .map((del) => ({ file: del.data_file, sequenceNumber: del.sequence_number })),
+  }));
+}
+
+/** Plan a read: the data files of one snapshot (with their deletes) that may match the filter. */
+export async function planFiles(io: FileIO, m: TableMetadata, opts: PlanOptions = {}): Promise<FileScanTask[]> {
+  const snapshot = resolveSnapshot(m, opts.snapshot);
+  if (!snapshot) return [];
+  return attachDeletes(await snapshotEntries(io, m, snapshot, opts.filter));
+}
+
+/** All live entries (data and delete files) of a snapshot, unfiltered. */
+export async function liveFiles(io: FileIO, m: TableMetadata, snapshot: Snapshot): Promise<LiveEntry[]> {
+  return snapshotEntries(io, m, snapshot);
+}
+
+/**
+ * Incremental append scan: the data files added by the snapshots after `fromExclusive` up to and
+ * including `toInclusive` (ancestry of `to`). Each snapshot's own manifests are read, so files
+ * later folded into merged manifests are still found exactly once. Only appended files count;
+ * files added by overwrite/replace snapshots are rewrites, not new data.
+ */
+export async function appendedDataFiles(
+  io: FileIO, m: TableMetadata, fromExclusive: bigint | null, toInclusive: bigint,
+): Promise<LiveEntry[]> {
+  if (fromExclusive === null) {
+    // From the beginning: every live data file of `to`, which also covers expired ancestors.
+    const to = snapshotById(m, toInclusive);
+    if (!to) throw new SnapshotNotFoundError(`table ${m.location} has no snapshot ${toInclusive}`);
+    return (await liveFiles(io, m, to)).filter((e) => e.data_file.content === FileContent.DATA);
+  }
+  const ids = ancestorIds(m, toInclusive, fromExclusive);
+  const reachedFrom = toInclusive === fromExclusive || snapshotById(m, ids.at(-1)!)?.['parent-snapshot-id'] === fromExclusive;
+  if (!reachedFrom) {
+    throw new SnapshotNotFoundError(
+      `snapshot ${fromExclusive} is not an ancestor of ${toInclusive} in ${m.location} (expired or on another branch)`,
+    );
+  }
+  const ctx: ReadManifestContext = { io, schema: currentSchema(m), specsById: specsById(m) };
+  const out: LiveEntry[] = [];
+  for (const id of ids.reverse()) {
+    const snap = snapshotById(m, id)!;
+    if (snap.summary.operation !== 'append') continue;
+    const own = (await readManifestList(io, snap['manifest-list'])).filter(
+      (mf) => mf.added_snapshot_id === id && mf.content === ManifestContent.DATA,
+    );
+    for (const mf of own) {
+      for (const e of await readManifest(ctx, mf)) {
+        if (e.status === EntryStatus.ADDED && e.snapshot_id === id) out.push(e);
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { DuckDbSession } from '../engine/duckdb-session';
+import { writeDataFilesWithMetrics } from '../engine/parquet-metrics';
+import { createScanView } from '../engine/snapshot-view';
+import { planFiles, resolveSnapshot, type PlanOptions } from '../iceberg/scan';
+import type { IcebergTable } from '../iceberg/table';
+import { currentSchema, defaultSpec } from '../iceberg/table-metadata';
+import type { DataFile, Snapshot, TableMetadata } from '../iceberg/types';
+import type { ObjectStore } from '../storage/object-store';
+
+export interface WriteRowsOptions {
+  /** Rows to write: a SELECT or a table name with the table's columns. */
+  sourceSql: string;
+  targetFileSizeBytes?: number;
+  sortBy?: string[];
+  rowGroupSize?: number;
+}
+
+/** The store key of an absolute URI under the store. */
+export function keyOf(store: ObjectStore, uri: string): string {
+  if (!uri.startsWith(`${store.url}/`)) throw new Error(`${uri} is not inside the store at ${store.url}`);
+  return uri.slice(store.url.length + 1);
+}
+
+/**
+ * Write rows as Parquet data files of a table (field ids, zstd, partitioned by its spec) and
+ * describe them as Iceberg DataFiles. On a folder store DuckDB writes straight into the table's
+ * data/ folder; on S3 it writes to local temp space and each file is uploaded.
+ */
+export async function writeRowsAsDataFiles(
+  session: DuckDbSession, store: ObjectStore, table: TableMetadata, opts: WriteRowsOptions,
+): Promise<DataFile[]> {
+  const dataUri = `${table.location}/data`;
+  const inPlace = store.localPath(keyOf(store, dataUri));
+  const outputDir = inPlace ?? (await mkdtemp(path.join(tmpdir(), 'meterlake-write-')));
+  const uriOf = (localPath: string) =>
+    inPlace ? pathToFileURL(localPath).href : `${dataUri}/${path.relative(outputDir, localPath).split(path.sep).join('/')}`;
+  try {
+    const written = await writeDataFilesWithMetrics(session, {
+      sourceSql: opts.sourceSql, schema: currentSchema(table), spec: defaultSpec(table), outputDir,
+      targetFileSizeBytes: opts.targetFileSizeBytes, sortBy: opts.sortBy, rowGroupSize: opts.rowGroupSize,
+    }, uriOf);
+    if (!inPlace) {
+      await Promise.all(written.map((w) => store.putFile(keyOf(store, w.dataFile.file_path), w.localPath)));
+    }
+    return written.map((w) => w.dataFile);
+  } finally {
+    if (!inPlace) await rm(outputDir, { recursive: true, force: true });
+  }
+}
+
+/** Maps file URIs to local paths DuckDB can read: in place on a folder store, else downloaded once. */
+export function localPathResolver(store: ObjectStore, cacheDir: string): (uri: string) => Promise<string> {
+  const downloads = new Map<string, Promise<string>>();
+  return async (uri) => {
+    const key = keyOf(store, uri);
+    const inPlace = store.localPath(key);
+    if (inPlace) return inPlace;
+    let pending = downloads.get(key);
+    if (!pending) {
+      const target = path.join(cacheDir, key.replaceAll('/', '__'));
+      pending = store.getToFile(key, target).then(() => target);
+      downloads.set(key, pending);
+    }
+    return pending;
+  };
+}
+
+/**
+ * Register a DuckDB view over exactly one version of a table (deletes applied, columns by
+ * field id), so any query can read any snapshot. Returns the snapshot read (undefined: empty table).
+ */
+export async function registerTableView(
+  session: DuckDbSession, store: ObjectStore, table: IcebergTable, viewName: string, plan: PlanOptions = {},
+): Promise<Snapshot | undefined> {
+  const metadata = await table.metadata();
+  const snapshot = resolveSnapshot(metadata, plan.snapshot);
+  const tasks = snapshot ? await planFiles(table.io, metadata, plan) : [];
+  const cacheDir = path.join(tmpdir(), 'meterlake-cache');
+  await createScanView(session, viewName, currentSchema(metadata), tasks, localPathResolver(store, cacheDir));
+  return snapshot;
+}
