@@ -171,7 +171,7 @@ function parseProfile(name: string, raw: unknown, problems: string[]): SourcePro
     timestamp: { ...base.timestamp, ...(isObject(raw.timestamp) ? (raw.timestamp as Partial<TimestampSpec>) : {}) },
     quality: { ...base.quality, ...(isObject(raw.quality) ? (raw.quality as Partial<QualitySpec>) : {}) },
   };
-  checkProfile(profile, at, raw, problems);
+  checkProfile(profile, at, problems);
   return problems.length === before ? profile : undefined;
 }
 
@@ -213,7 +213,7 @@ export const ESPI_QUALITY_MAP: Record<string, Quality> = {
   '19': 'actual', // revenue-quality
 };
 
-function checkProfile(p: SourceProfile, at: string, raw: Record<string, unknown>, problems: string[]): void {
+function checkProfile(p: SourceProfile, at: string, problems: string[]): void {
   const columns = p.columns as unknown as Record<string, unknown>;
   const needsColumns = p.format !== 'green-button-xml';
   for (const key of ['meterId', 'timestamp', 'value'] as const) {
@@ -246,11 +246,8 @@ function checkProfile(p: SourceProfile, at: string, raw: Record<string, unknown>
   if (p.intervalMinutes !== null && ![5, 15, 30, 60].includes(p.intervalMinutes as number)) {
     problems.push(`${at}.intervalMinutes: expected 5, 15, 30, 60 or null, got ${JSON.stringify(p.intervalMinutes)}`);
   }
-  if (p.format === 'csv' && p.intervalMinutes === null && !p.columns.intervalMinutes) {
+  if (needsColumns && p.intervalMinutes === null && !p.columns.intervalMinutes) {
     problems.push(`${at}: set intervalMinutes (fixed) or columns.intervalMinutes (a column)`);
-  }
-  if (p.format === 'octopus-json' && raw.intervalMinutes === null) {
-    problems.push(`${at}.intervalMinutes: octopus-json needs a fixed interval length`);
   }
   if (!ENERGY_UNITS.includes(p.unit)) {
     problems.push(`${at}.unit: expected one of ${ENERGY_UNITS.join(', ')}, got ${JSON.stringify(p.unit)}`);
@@ -300,7 +297,7 @@ function checkQuality(p: SourceProfile, at: string, problems: string[]): void {
   if (fallback !== undefined && fallback !== null && !QUALITIES.includes(fallback)) {
     problems.push(`${at}.quality.default: expected one of ${QUALITIES.join(', ')}, got ${JSON.stringify(fallback)}`);
   }
-  if (p.format === 'csv' && !p.columns.quality && !fallback) {
+  if (p.format !== 'green-button-xml' && !p.columns.quality && !fallback) {
     problems.push(`${at}: set quality.default or columns.quality`);
   }
 }

@@ -45,7 +45,7 @@ const CANONICAL: Record<string, string> = {
   meter_id: 'x',
   ratio: 'x',
   kw: 'x',
-  day: `x - DATE '1970-01-01'`,
+  day: `CAST(x - DATE '1970-01-01' AS INTEGER)`,
   local_ts: 'epoch_us(x)',
   ts: 'epoch_us(x)',
   name: 'x',

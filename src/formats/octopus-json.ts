@@ -1,0 +1,140 @@
+import { readFile } from 'node:fs/promises';
+import type { DuckDbSession } from '../engine/duckdb-session';
+import { FileRejectedError, type ParseContext, type ParseResult } from './canonical';
+import { isUtf8, stripBom } from './read-head';
+import type { SourceProfile } from './source-profiles';
+import { StagingWriter } from './staging';
+import { validateStagedReadings } from './validate';
+
+/**
+ * Parse an Octopus-style "split" readings document
+ * `{"columns":["interval_start","consumption_delta","meterpoint_id"],"data":[[...], ...]}`:
+ * one file per meterpoint, naive local times in the profile zone, fixed-length intervals.
+ * Column order comes from "columns". These files are modest (one meterpoint), so JSON.parse is
+ * fine; rows then go through the shared SQL validation.
+ */
+export async function parseOctopusJson(
+  session: DuckDbSession,
+  localPath: string,
+  profile: SourceProfile,
+  ctx: ParseContext,
+): Promise<ParseResult> {
+  const document = await readDocument(localPath, ctx.sourceFile);
+  const { columns, data } = checkShape(document, ctx.sourceFile);
+  const index = columnIndexes(columns, profile, ctx.sourceFile);
+  const writer = await StagingWriter.create(session);
+  try {
+    try {
+      data.forEach((row, i) => stageRow(writer, row, i + 1, columns.length, index));
+    } finally {
+      writer.close();
+    }
+    return await validateStagedReadings(
+      session,
+      { staged: writer.staged, preRejected: writer.preRejected },
+      {
+        profile,
+        timestamps: 'profile',
+        unit: profile.unit,
+        fixedMinutes: profile.intervalMinutes,
+        fieldNames: {
+          meterId: profile.columns.meterId,
+          timestamp: profile.columns.timestamp,
+          minutes: profile.columns.intervalMinutes ?? 'interval_minutes',
+          value: profile.columns.value,
+          quality: profile.columns.quality ?? 'quality',
+        },
+      },
+      ctx,
+    );
+  } finally {
+    await writer.drop(session);
+  }
+}
+
+interface ColumnIndexes {
+  meterId: number;
+  ts: number;
+  value: number;
+  minutes: number;
+  quality: number;
+}
+
+function stageRow(writer: StagingWriter, row: unknown, sourceRow: number, width: number, index: ColumnIndexes): void {
+  const raw = JSON.stringify(row) ?? String(row);
+  if (!Array.isArray(row)) {
+    writer.addReject({ sourceRow, raw, field: null, value: null, reason: 'malformed_record', message: `data row ${sourceRow} is not an array` });
+    return;
+  }
+  if (row.length !== width) {
+    writer.addReject({
+      sourceRow,
+      raw,
+      field: null,
+      value: null,
+      reason: 'wrong_field_count',
+      message: `data row ${sourceRow} has ${row.length} values, "columns" names ${width}`,
+    });
+    return;
+  }
+  const cell = (i: number) => (i < 0 ? null : cellText(row[i]));
+  writer.addRecord({
+    sourceRow,
+    raw,
+    meterId: cell(index.meterId),
+    ts: cell(index.ts),
+    minutes: cell(index.minutes),
+    value: cell(index.value),
+    quality: cell(index.quality),
+  });
+}
+
+/** JSON value → the text validation parses (numbers keep their shortest round-trip form). */
+function cellText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  return JSON.stringify(value);
+}
+
+async function readDocument(localPath: string, file: string): Promise<unknown> {
+  const bytes = stripBom(await readFile(localPath));
+  if (!isUtf8(bytes, true)) throw new FileRejectedError(file, 'not_utf8', 'the file is not UTF-8');
+  const text = bytes.toString('utf8');
+  if (text.trim() === '') throw new FileRejectedError(file, 'empty_file', 'the file is empty');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new FileRejectedError(file, 'unparseable_file', `not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function checkShape(document: unknown, file: string): { columns: string[]; data: unknown[] } {
+  const shape = 'expected {"columns": [names...], "data": [[values...], ...]}';
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new FileRejectedError(file, 'unparseable_file', `${shape}, found ${Array.isArray(document) ? 'an array' : typeof document}`);
+  }
+  const { columns, data } = document as Record<string, unknown>;
+  if (!Array.isArray(columns) || !columns.every((c) => typeof c === 'string')) {
+    throw new FileRejectedError(file, 'unparseable_file', `${shape}: "columns" is missing or not a list of names`);
+  }
+  if (!Array.isArray(data)) throw new FileRejectedError(file, 'unparseable_file', `${shape}: "data" is missing or not a list`);
+  return { columns: columns as string[], data };
+}
+
+function columnIndexes(columns: string[], profile: SourceProfile, file: string): ColumnIndexes {
+  const c = profile.columns;
+  const expected = [c.meterId, c.timestamp, c.value, c.intervalMinutes, c.quality].filter((n): n is string => n !== undefined);
+  const problems: string[] = [];
+  const duplicates = columns.filter((name, i) => columns.indexOf(name) !== i);
+  if (duplicates.length > 0) problems.push(`duplicate columns: ${[...new Set(duplicates)].join(', ')}`);
+  const absent = expected.filter((name) => !columns.includes(name));
+  if (absent.length > 0) problems.push(`missing columns: ${absent.join(', ')}`);
+  const unexpected = columns.filter((name) => !expected.includes(name));
+  if (unexpected.length > 0 && !profile.allowExtraColumns) problems.push(`unexpected columns: ${unexpected.join(', ')}`);
+  if (problems.length > 0) {
+    throw new FileRejectedError(file, 'wrong_header', `"columns" ${problems.join('; ')} (profile ${profile.name} expects ${expected.join(', ')})`);
+  }
+  const at = (name: string | undefined) => (name === undefined ? -1 : columns.indexOf(name));
+  return { meterId: at(c.meterId), ts: at(c.timestamp), value: at(c.value), minutes: at(c.intervalMinutes), quality: at(c.quality) };
+}
