@@ -198,7 +198,7 @@ export function* demoFiles(plan: DemoPlan): Generator<DemoFile> {
       const stem = source === 'default' ? 'readings'
         : source === 'greenbutton' ? 'usage'
           : options.octopusMetersPerFile === 1 ? (records[0] as ReadingRecord).meter.meterId : `octopus-g${String(group).padStart(4, '0')}`;
-      const jitter = Rng.of(seed, Stream.arrival, day, SOURCE_CODE[source], cut, group).int(0, 20_000);
+      const jitter = 1000 * Rng.of(seed, Stream.arrival, day, SOURCE_CODE[source], cut, group).int(0, 20);
       const spread = source === 'octopus' ? Math.floor((group * (recent ? 60_000 : 360_000)) / groupCount.octopus) : 0;
       const offset = recent
         ? cut * SLOT_MS + { default: 40_000, octopus: 60_000, greenbutton: 150_000 }[source]
@@ -261,7 +261,7 @@ function planBadFile(plan: DemoPlan, day: number, dayStartMs: number, recent: bo
     kind: 'readings',
     key: `landing/${source}/readings/${date}/${stem}-${label}-extra.${EXTENSION[source]}`,
     source,
-    arrivalMs: dayStartMs + (recent ? cutMs + 200_000 : DAY_MS + 660_000) + rng.int(0, 20_000),
+    arrivalMs: dayStartMs + (recent ? cutMs + 200_000 : DAY_MS + 660_000) + 1000 * rng.int(0, 20),
     records: [],
     badFile: { kind, meter, dayStartMs },
   };

@@ -1,5 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 const FLUSH_CHARS = 1 << 20;
@@ -13,59 +12,41 @@ export class DemoWriteError extends Error {
 }
 
 /**
- * Writes files from lazily produced chunks, a few files at a time: memory stays at about one
- * flush buffer per file in flight, and generation overlaps the disk writes.
+ * Writes files from lazily produced chunks, flushing about every megabyte, so no file is ever
+ * held whole in memory. Synchronous on purpose: the demo writes ~90,000 mostly small files and
+ * promise-based handles cost more CPU than the writes themselves; callers yield to the event
+ * loop between files (see generateDemo).
  */
 export class ChunkedFileWriter {
-  private readonly inFlight = new Set<Promise<void>>();
   private readonly madeDirs = new Set<string>();
-  private failure: DemoWriteError | undefined;
 
-  constructor(private readonly concurrency = 8) {}
-
-  /** Queue a file; resolves once there is room for another. */
-  async submit(path: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
-    if (this.failure) throw this.failure;
-    const task: Promise<void> = this.write(path, chunks)
-      .catch((error: unknown) => {
-        this.failure ??= new DemoWriteError(path, error);
-      })
-      .finally(() => this.inFlight.delete(task));
-    this.inFlight.add(task);
-    if (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
-    if (this.failure) throw this.failure;
-  }
-
-  /** Wait for every queued file. */
-  async drain(): Promise<void> {
-    await Promise.all(this.inFlight);
-    if (this.failure) throw this.failure;
-  }
-
-  private async write(path: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
+  /** Write a file from its chunks. */
+  write(path: string, chunks: Iterable<string | Uint8Array>): void {
     const dir = dirname(path);
-    if (!this.madeDirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.madeDirs.add(dir);
-    }
-    const handle = await open(path, 'w');
     try {
-      let pending = '';
-      for (const chunk of chunks) {
-        if (typeof chunk === 'string') {
-          pending += chunk;
-          if (pending.length < FLUSH_CHARS) continue;
-          await handle.write(pending);
-          pending = '';
-        } else {
-          if (pending) await handle.write(pending);
-          pending = '';
-          await handle.write(chunk);
-        }
+      if (!this.madeDirs.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        this.madeDirs.add(dir);
       }
-      if (pending) await handle.write(pending);
-    } finally {
-      await handle.close();
+      const fd = openSync(path, 'w');
+      try {
+        let pending = '';
+        for (const chunk of chunks) {
+          if (typeof chunk !== 'string') {
+            if (pending) writeSync(fd, pending);
+            pending = '';
+            writeSync(fd, chunk);
+          } else if ((pending += chunk).length >= FLUSH_CHARS) {
+            writeSync(fd, pending);
+            pending = '';
+          }
+        }
+        if (pending) writeSync(fd, pending);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (error) {
+      throw new DemoWriteError(path, error);
     }
   }
 }

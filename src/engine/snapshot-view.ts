@@ -69,9 +69,9 @@ async function resolveAll(uris: Iterable<string>, resolveLocalPath: ResolveLocal
 }
 
 /**
- * DuckDB 1.5 fails with an internal error (and invalidates the database) when `schema` by id
- * meets a column without a field id together with `file_row_number`; such files have no ids to
- * read by anyway, so refuse them with a clear error first.
+ * A file without field ids would read as all NULLs by id — and DuckDB 1.5.6 even fails with an
+ * internal error that invalidates the database when `schema` by id meets a column without an id
+ * together with `file_row_number`. Refuse such files with a clear error first.
  */
 async function assertFieldIds(session: DuckDbSession, localPaths: readonly string[], uriOf: Map<string, string>): Promise<void> {
   const list = `[${localPaths.map(sqlString).join(', ')}]`;

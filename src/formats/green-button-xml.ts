@@ -142,15 +142,15 @@ async function streamFeed(localPath: string, writer: StagingWriter, profile: Sou
   let sawContent = false;
   let entry: EntryState | null = null;
   let reading: ReadingState | null = null;
-  let failure: Error | null = null;
+  const failures: Error[] = [];
 
   parser.onerror = (error) => {
-    failure ??= error;
+    failures.push(error);
   };
   parser.onopentag = (tag) => {
     const name = localName(tag.name);
     if (path.length === 0 && name !== 'feed' && name !== 'entry') {
-      failure ??= new Error(`the root element is <${tag.name}>, expected an Atom <feed>`);
+      failures.push(new Error(`the root element is <${tag.name}>, expected an Atom <feed>`));
     }
     sawContent = true;
     path.push(name);
@@ -209,10 +209,13 @@ async function streamFeed(localPath: string, writer: StagingWriter, profile: Sou
       throw new FileRejectedError(file, 'not_utf8', `the file is not UTF-8 (after ${readings} IntervalReadings)`);
     }
     parser.write(decoded);
-    if (failure) break;
+    if (failures.length > 0) break;
   }
-  if (!failure) parser.close();
-  if (failure) throw new FileRejectedError(file, 'unparseable_file', `not a readable Green Button feed: ${firstLine(failure.message)}`, { cause: failure });
+  if (failures.length === 0) parser.close();
+  if (failures.length > 0) {
+    const [failure] = failures;
+    throw new FileRejectedError(file, 'unparseable_file', `not a readable Green Button feed: ${firstLine(failure.message)}`, { cause: failure });
+  }
   if (!sawContent) throw new FileRejectedError(file, 'empty_file', 'the file has no XML content');
   return feed;
 }

@@ -167,7 +167,8 @@ function parseProfile(name: string, raw: unknown, problems: string[]): SourcePro
     ...base,
     ...(raw as Partial<SourceProfile>),
     name,
-    columns: { ...base.columns, ...(isObject(raw.columns) ? (raw.columns as Partial<ColumnMapping>) : {}) },
+    // A column mapping is replaced as a whole: optional columns must not leak in from the defaults.
+    columns: isObject(raw.columns) ? (raw.columns as unknown as ColumnMapping) : base.columns,
     timestamp: { ...base.timestamp, ...(isObject(raw.timestamp) ? (raw.timestamp as Partial<TimestampSpec>) : {}) },
     quality: { ...base.quality, ...(isObject(raw.quality) ? (raw.quality as Partial<QualitySpec>) : {}) },
   };

@@ -608,7 +608,7 @@ async function validateParquetFiles(ctx: FileCheckContext, duckdb: SqlQuerySessi
       ctx.problems.push(`live file ${uri}: record_count ${expected} but the Parquet file has ${row.num_rows} rows`);
     }
   }
-  const elements = await duckdb.all<{ file_name: string; name: string; field_id: number | null; num_children: bigint | number | null; repetition_type: string | null }>(
+  const elements = await duckdb.all<{ file_name: string; name: string; field_id: number | bigint | null; num_children: bigint | number | null; repetition_type: string | null }>(
     `SELECT file_name, name, field_id, num_children, repetition_type FROM parquet_schema(${list})`,
   );
   // Rows come depth-first per file; the first row of a file is its root.
@@ -624,7 +624,8 @@ async function validateParquetFiles(ctx: FileCheckContext, duckdb: SqlQuerySessi
       if (strict) ctx.problems.push(`live file ${uri}: Parquet column '${el.name}' has no field id`);
       continue;
     }
-    const known = content === 1 ? POSITION_DELETE_IDS.has(el.field_id) || tableIds.has(el.field_id) : tableIds.has(el.field_id);
+    const id = Number(el.field_id);
+    const known = content === 1 ? POSITION_DELETE_IDS.has(id) || tableIds.has(id) : tableIds.has(id);
     if (!known) ctx.problems.push(`live file ${uri}: Parquet column '${el.name}' has field id ${el.field_id}, which no table schema has`);
   }
 }

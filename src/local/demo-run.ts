@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { generateDemo, DROPS_KEY } from '../demo';
+import type { Drop } from '../demo/types';
+import { committedBatchIds } from '../pipeline/commit';
+import { batchIdOf, tableFor } from '../pipeline/ingest';
+import { INGEST_LOG } from '../pipeline/tables';
+import { emptyTotals, ingestAndCommit, localLandingEvent, type IngestTotals } from './landing';
+import type { LocalLake } from './local-lake';
+import { progress } from './progress';
+
+export interface DemoRunOptions {
+  meters?: number;
+  days?: number;
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+/** Load the drop schedule of an earlier generation, or generate the demo data set. */
+async function demoDrops(lake: LocalLake, opts: DemoRunOptions): Promise<Drop[]> {
+  const schedule = path.join(lake.dir, DROPS_KEY);
+  if (existsSync(schedule)) {
+    const drops = JSON.parse(await readFile(schedule, 'utf8')) as Drop[];
+    return drops.map((d) => ({ ...d, arrivalTime: new Date(d.arrivalTime) }));
+  }
+  const bar = progress('generating demo data', 1);
+  const result = await generateDemo({
+    lakeDir: lake.dir, meters: opts.meters, days: opts.days, seed: opts.seed,
+    onProgress: (done, total) => bar.update(done, total),
+  });
+  bar.stop();
+  return result.drops;
+}
+
+/**
+ * The main local job: generate the demo data (once), then ingest it drop by drop in arrival
+ * order — each arrival moment is one commit round — skipping drops the lake already holds.
+ */
+export async function runDemoIngest(lake: LocalLake, opts: DemoRunOptions = {}): Promise<IngestTotals & { drops: number; alreadyIngested: number }> {
+  const drops = await demoDrops(lake, opts);
+  const log = await tableFor(lake, INGEST_LOG);
+  const done = await committedBatchIds(log);
+  const groups = new Map<number, Drop[]>();
+  for (const d of drops) groups.set(d.arrivalTime.getTime(), [...(groups.get(d.arrivalTime.getTime()) ?? []), d]);
+
+  const totals = emptyTotals();
+  let alreadyIngested = 0;
+  let processed = 0;
+  const bar = progress('ingesting drops', drops.length);
+  for (const group of groups.values()) {
+    const events = [];
+    for (const d of group) {
+      const event = await localLandingEvent(lake, d.key, d.arrivalTime);
+      if (done.has(batchIdOf(event))) alreadyIngested++;
+      else events.push(event);
+    }
+    if (events.length) await ingestAndCommit(lake, events, totals);
+    processed += group.length;
+    bar.update(processed, drops.length, group[0].arrivalTime.toISOString().slice(0, 16));
+  }
+  bar.stop();
+  return { ...totals, drops: drops.length, alreadyIngested };
+}

@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { commitBatches, type CommitSummary } from '../pipeline/commit';
+import { ingestObject, type CommitRequest, type LandedObject } from '../pipeline/ingest';
+import type { LakePorts } from '../pipeline/ports';
+import { LOCAL_BUCKET } from './local-lake';
+
+/** MD5 of a local file, as S3 reports the ETag of a single-part upload. */
+export async function fileEtag(localPath: string): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(localPath)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** The event the local runtime makes for an object in the landing folder (what S3 would send). */
+export async function localLandingEvent(ports: LakePorts, key: string, arrivalTime: Date): Promise<LandedObject> {
+  const localPath = ports.store.localPath(key);
+  const etag = localPath ? await fileEtag(localPath) : (await ports.store.head(key))?.etag;
+  return { bucket: LOCAL_BUCKET, key, etag, arrivalTime };
+}
+
+export interface IngestTotals {
+  objects: number;
+  rowsIn: number;
+  accepted: number;
+  rejected: number;
+  quarantined: CommitRequest[];
+  skipped: number;
+  duplicates: number;
+}
+
+export const emptyTotals = (): IngestTotals => ({ objects: 0, rowsIn: 0, accepted: 0, rejected: 0, quarantined: [], skipped: 0, duplicates: 0 });
+
+/** Ingest a group of landed objects and commit them as one round (one snapshot per table). */
+export async function ingestAndCommit(ports: LakePorts, events: LandedObject[], totals: IngestTotals): Promise<CommitSummary> {
+  const requests: CommitRequest[] = [];
+  for (const event of events) requests.push(await ingestObject(ports, event));
+  const summary = await commitBatches(ports, requests);
+  for (const r of summary.committed) {
+    totals.objects++;
+    totals.rowsIn += r.rowsIn;
+    totals.accepted += r.accepted;
+    totals.rejected += r.rejected;
+    if (r.status === 'quarantined') totals.quarantined.push(r);
+    if (r.status === 'skipped') totals.skipped++;
+  }
+  totals.duplicates += summary.duplicates.length;
+  return summary;
+}

@@ -1,0 +1,27 @@
+import { TableNotFoundError } from '../catalog/catalog';
+import { openTable } from '../catalog/open-table';
+import { sqlIdent } from '../engine/duckdb-session';
+import type { SnapshotSelector } from '../iceberg/scan';
+import type { LakePorts } from '../pipeline/ports';
+import { registerTableView } from '../pipeline/table-files';
+
+/** Register every table of the catalog as a DuckDB view of the same name (at a selected version). */
+export async function registerAllTables(ports: LakePorts, selector?: SnapshotSelector): Promise<string[]> {
+  const names = await ports.catalog.listTables();
+  for (const name of names) {
+    const table = openTable(ports.catalog, name, ports.io);
+    try {
+      await registerTableView(ports.session, ports.store, table, sqlIdent(name), { snapshot: selector });
+    } catch (err) {
+      // A selector names one table's version; other tables are shown at their current version.
+      if (!selector || (err as Error).name !== 'SnapshotNotFoundError') throw err;
+      await registerTableView(ports.session, ports.store, table, sqlIdent(name), {});
+    }
+  }
+  return names;
+}
+
+export async function requireTable(ports: LakePorts, name: string) {
+  if (!(await ports.catalog.tableExists(name))) throw new TableNotFoundError(name);
+  return openTable(ports.catalog, name, ports.io);
+}

@@ -1,0 +1,86 @@
+import { sqlString } from '../engine/duckdb-session';
+import type { IcebergTable } from '../iceberg/table';
+import type { DataFile } from '../iceberg/types';
+import { scratchName, tableFor, type CommitRequest } from './ingest';
+import type { LakePorts } from './ports';
+import { INGEST_LOG, READINGS_HISTORY, REJECTED_READINGS } from './tables';
+import { writeRowsAsDataFiles } from './table-files';
+
+/** Snapshot summary property listing the batch ids a snapshot carries (the idempotency record). */
+export const BATCH_IDS_PROPERTY = 'meterlake.batch-ids';
+
+export interface CommitSummary {
+  committed: CommitRequest[];
+  /** Requests whose batch was already committed (redelivery): nothing was written for them. */
+  duplicates: CommitRequest[];
+  historySnapshotId?: bigint;
+}
+
+/** Batch ids already committed to a table, read from its retained snapshots' summaries. */
+export async function committedBatchIds(table: IcebergTable): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const snap of (await table.metadata()).snapshots) {
+    for (const id of snap.summary[BATCH_IDS_PROPERTY]?.split(',') ?? []) if (id) ids.add(id);
+  }
+  return ids;
+}
+
+/** Append files to a table as one snapshot unless these batches are already in it. */
+async function appendOnce(table: IcebergTable, requests: CommitRequest[], files: (r: CommitRequest) => DataFile[]) {
+  const done = await committedBatchIds(table);
+  const todo = requests.filter((r) => !done.has(r.batchId));
+  const dataFiles = todo.flatMap(files);
+  if (!todo.length || !dataFiles.length) return undefined;
+  const result = await table.append(dataFiles, {
+    [BATCH_IDS_PROPERTY]: todo.map((r) => r.batchId).join(','),
+    'meterlake.batch-count': String(todo.length),
+  });
+  return result.snapshot['snapshot-id'];
+}
+
+/** ingest_log rows for the requests, as Parquet data files of the ingest_log table. */
+async function ingestLogFiles(ports: LakePorts, table: IcebergTable, requests: CommitRequest[]): Promise<DataFile[]> {
+  const committedAt = new Date(ports.now()).toISOString();
+  const lit = (v: string | undefined) => (v === undefined ? 'NULL' : sqlString(v));
+  const values = requests.map((r) =>
+    `(${lit(r.batchId)}, ${lit(r.source)}, ${lit(r.key)}, ${lit(r.status)}, ${r.rowsIn}, ${r.accepted}, ${r.rejected}, ` +
+    `${lit(r.reason)}, ${lit(r.quarantineKey)}, ${lit(r.receivedAt)}::TIMESTAMPTZ, ${lit(committedAt)}::TIMESTAMPTZ)`,
+  );
+  const scratch = scratchName('ingest_log_rows');
+  await ports.session.run(
+    `CREATE TEMP TABLE ${scratch} AS SELECT * FROM (VALUES ${values.join(', ')}) t(batch_id, source, object_key, status, rows_in, rows_accepted, rows_rejected, reason, quarantine_key, received_at, committed_at)`,
+  );
+  try {
+    return await writeRowsAsDataFiles(ports.session, ports.store, await table.metadata(), { sourceSql: scratch });
+  } finally {
+    await ports.session.run(`DROP TABLE ${scratch}`);
+  }
+}
+
+/**
+ * The single writer of the ingest tables: appends the files of many ingest requests as ONE
+ * snapshot per table, skipping every batch a table already holds, so redelivery and replays
+ * commit nothing twice. Order matters for crash safety: readings first, the ingest_log last, so
+ * a batch is logged only once its data is in; a retry after a crash completes the rest.
+ */
+export async function commitBatches(ports: LakePorts, requests: CommitRequest[]): Promise<CommitSummary> {
+  const unique = [...new Map(requests.map((r) => [r.batchId, r])).values()];
+  const history = await tableFor(ports, READINGS_HISTORY);
+  const rejected = await tableFor(ports, REJECTED_READINGS);
+  const log = await tableFor(ports, INGEST_LOG);
+  const alreadyLogged = await committedBatchIds(log);
+  const fresh = unique.filter((r) => !alreadyLogged.has(r.batchId));
+
+  const historySnapshotId = await appendOnce(history, fresh, (r) => r.historyFiles);
+  await appendOnce(rejected, fresh, (r) => r.rejectedFiles);
+  const logDone = await committedBatchIds(log);
+  const toLog = fresh.filter((r) => !logDone.has(r.batchId));
+  if (toLog.length) {
+    await log.append(await ingestLogFiles(ports, log, toLog), {
+      [BATCH_IDS_PROPERTY]: toLog.map((r) => r.batchId).join(','),
+      'meterlake.batch-count': String(toLog.length),
+    });
+  }
+  const freshIds = new Set(fresh.map((r) => r.batchId));
+  return { committed: fresh, duplicates: requests.filter((r) => !freshIds.has(r.batchId)), historySnapshotId };
+}

@@ -1,0 +1,120 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { open, rm } from 'node:fs/promises';
+import * as path from 'node:path';
+import { ensureTable } from '../catalog/open-table';
+import { sqlIdent } from '../engine/duckdb-session';
+import {
+  FileRejectedError, detectFormat, dropParseResult, parseReadingsFile, READING_COLUMNS, REJECTED_COLUMNS,
+} from '../formats';
+import type { DataFile } from '../iceberg/types';
+import type { LakePorts } from './ports';
+import { READINGS_HISTORY, REJECTED_READINGS, type TableDefinition } from './tables';
+import { writeRowsAsDataFiles } from './table-files';
+
+/** A landing object as an S3 event (or the local runtime) describes it. */
+export interface LandedObject {
+  bucket: string;
+  key: string;
+  versionId?: string;
+  etag?: string;
+  /** When the object landed; becomes received_at of every row it carries. */
+  arrivalTime: Date;
+}
+
+export type BatchStatus = 'ingested' | 'quarantined' | 'skipped';
+
+/** What ingest hands to the single committer of the tables. Plain data, so it can travel on a queue. */
+export interface CommitRequest {
+  batchId: string;
+  source: string;
+  key: string;
+  receivedAt: string;
+  status: BatchStatus;
+  rowsIn: number;
+  accepted: number;
+  rejected: number;
+  reason?: string;
+  quarantineKey?: string;
+  historyFiles: DataFile[];
+  rejectedFiles: DataFile[];
+}
+
+/** Stable id of one delivery of one object version: redelivery of the same object gets the same id. */
+export function batchIdOf(obj: LandedObject): string {
+  return createHash('sha256').update(`${obj.bucket}\n${obj.key}\n${obj.versionId ?? obj.etag ?? ''}`).digest('hex').slice(0, 32);
+}
+
+async function readHead(localPath: string, bytes = 64 * 1024): Promise<Buffer> {
+  const fh = await open(localPath, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Copy a rejected object to quarantine/ with a reason file beside it; returns the quarantine key. */
+async function quarantine(ports: LakePorts, obj: LandedObject, batchId: string, err: FileRejectedError): Promise<string> {
+  const qKey = `quarantine/${obj.key.replace(/^landing\//, '')}`;
+  await ports.store.put(qKey, await ports.store.getStream(obj.key));
+  await ports.store.put(`${qKey}.reason.json`, JSON.stringify({
+    object: obj.key, batchId, reason: err.reason, detail: err.detail, arrivalTime: obj.arrivalTime.toISOString(),
+  }, null, 2));
+  return qKey;
+}
+
+export async function tableFor(ports: LakePorts, table: TableDefinition) {
+  return ensureTable(ports.catalog, table.name, ports.io, table.definition, { now: ports.now });
+}
+
+/**
+ * Ingest one landing object: find its source and format, parse and validate it with DuckDB,
+ * write accepted rows (and rejected rows) as Parquet data files straight into the tables'
+ * locations, and return the commit request. Nothing is committed here: the committer does it.
+ * A file that cannot be read as a whole is quarantined with its reason, never dropped.
+ */
+export async function ingestObject(ports: LakePorts, obj: LandedObject): Promise<CommitRequest> {
+  const batchId = batchIdOf(obj);
+  const base = { batchId, key: obj.key, receivedAt: obj.arrivalTime.toISOString(), historyFiles: [], rejectedFiles: [] };
+  const localPath = ports.store.localPath(obj.key) ?? path.join(ports.tempDir, `${batchId}-${path.basename(obj.key)}`);
+  const downloaded = !ports.store.localPath(obj.key);
+  if (downloaded) await ports.store.getToFile(obj.key, localPath);
+  const source = obj.key.split('/')[1] ?? 'unknown';
+  try {
+    const detected = detectFormat(obj.key, await readHead(localPath), ports.profiles);
+    if (detected.kind === 'reference') {
+      return { ...base, source, status: 'skipped', rowsIn: 0, accepted: 0, rejected: 0, reason: 'reference data is loaded by the reference pipeline' };
+    }
+    const parsed = await parseReadingsFile(ports.session, localPath, detected.profile, {
+      source: detected.source, sourceFile: obj.key, batchId, receivedAt: obj.arrivalTime,
+    });
+    try {
+      const history = await tableFor(ports, READINGS_HISTORY);
+      const rejected = await tableFor(ports, REJECTED_READINGS);
+      const select = (table: string, columns: readonly string[]) => `SELECT ${columns.map(sqlIdent).join(', ')} FROM ${table}`;
+      const historyFiles = parsed.accepted > 0
+        ? await writeRowsAsDataFiles(ports.session, ports.store, await history.metadata(), { sourceSql: select(parsed.acceptedTable, READING_COLUMNS) })
+        : [];
+      const rejectedFiles = parsed.rejected > 0
+        ? await writeRowsAsDataFiles(ports.session, ports.store, await rejected.metadata(), { sourceSql: select(parsed.rejectedTable, REJECTED_COLUMNS) })
+        : [];
+      return {
+        ...base, source: detected.source, status: 'ingested',
+        rowsIn: parsed.rowsIn, accepted: parsed.accepted, rejected: parsed.rejected, historyFiles, rejectedFiles,
+      };
+    } finally {
+      await dropParseResult(ports.session, parsed);
+    }
+  } catch (err) {
+    if (!(err instanceof FileRejectedError)) throw err;
+    const quarantineKey = await quarantine(ports, obj, batchId, err);
+    return { ...base, source, status: 'quarantined', rowsIn: 0, accepted: 0, rejected: 0, reason: `${err.reason}: ${err.detail}`, quarantineKey };
+  } finally {
+    if (downloaded) await rm(localPath, { force: true });
+  }
+}
+
+/** A unique scratch name (used for temp tables). */
+export const scratchName = (stem: string) => `${stem}_${randomUUID().replaceAll('-', '')}`;

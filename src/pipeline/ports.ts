@@ -1,0 +1,19 @@
+import type { Catalog } from '../catalog/catalog';
+import type { DuckDbSession } from '../engine/duckdb-session';
+import type { SourceProfile } from '../formats/source-profiles';
+import type { FileIO } from '../iceberg/file-io';
+import type { ObjectStore } from '../storage/object-store';
+
+/** Everything a pipeline step needs from the outside world; Lambda and the local runtime each build one. */
+export interface LakePorts {
+  /** The lake's store: landing/, quarantine/ and the tables' warehouse. */
+  store: ObjectStore;
+  io: FileIO;
+  catalog: Catalog;
+  session: DuckDbSession;
+  profiles: Map<string, SourceProfile>;
+  /** Milliseconds since the epoch; injectable so tests and replays are deterministic. */
+  now: () => number;
+  /** Local scratch folder for downloads. */
+  tempDir: string;
+}

@@ -1,0 +1,75 @@
+import type { NewTableOptions } from '../iceberg/table-metadata';
+import type { NestedField } from '../iceberg/types';
+
+/** A table the pipeline owns: its name and definition. Field ids are stable forever. */
+export interface TableDefinition {
+  name: string;
+  definition: Omit<NewTableOptions, 'location' | 'nowMs'>;
+}
+
+const f = (id: number, name: string, type: NestedField['type'], doc?: string): NestedField => ({
+  id, name, required: false, type, ...(doc ? { doc } : {}),
+});
+
+/** Every version of every reading ever received (append-only ledger). */
+export const READINGS_HISTORY: TableDefinition = {
+  name: 'readings_history',
+  definition: {
+    fields: [
+      f(1, 'meter_id', 'string'),
+      f(2, 'interval_start', 'timestamptz', 'start of the metering interval (UTC instant)'),
+      f(3, 'interval_minutes', 'int'),
+      f(4, 'kwh', 'double'),
+      f(5, 'quality', 'string', 'actual | estimated | substituted'),
+      f(6, 'source', 'string'),
+      f(7, 'source_file', 'string', 'landing key of the file the version came in'),
+      f(8, 'source_row', 'long', '1-based data row in that file'),
+      f(9, 'batch_id', 'string'),
+      f(10, 'received_at', 'timestamptz', 'arrival time of the landing object'),
+    ],
+    partitionBy: [{ column: 'received_at', transform: 'day' }],
+  },
+};
+
+/** Input rows that failed validation, with the reason. */
+export const REJECTED_READINGS: TableDefinition = {
+  name: 'rejected_readings',
+  definition: {
+    fields: [
+      f(1, 'source', 'string'),
+      f(2, 'source_file', 'string'),
+      f(3, 'source_row', 'long'),
+      f(4, 'raw', 'string', 'the raw record as received'),
+      f(5, 'field', 'string'),
+      f(6, 'value', 'string'),
+      f(7, 'reason', 'string', 'stable reason code'),
+      f(8, 'message', 'string', 'what was wrong and what was expected'),
+      f(9, 'batch_id', 'string'),
+      f(10, 'received_at', 'timestamptz'),
+    ],
+    partitionBy: [{ column: 'received_at', transform: 'day' }],
+  },
+};
+
+/** One row per landing object processed: what became of it. */
+export const INGEST_LOG: TableDefinition = {
+  name: 'ingest_log',
+  definition: {
+    fields: [
+      f(1, 'batch_id', 'string'),
+      f(2, 'source', 'string'),
+      f(3, 'object_key', 'string'),
+      f(4, 'status', 'string', 'ingested | quarantined | skipped'),
+      f(5, 'rows_in', 'long'),
+      f(6, 'rows_accepted', 'long'),
+      f(7, 'rows_rejected', 'long'),
+      f(8, 'reason', 'string', 'why a file was quarantined or skipped'),
+      f(9, 'quarantine_key', 'string'),
+      f(10, 'received_at', 'timestamptz'),
+      f(11, 'committed_at', 'timestamptz'),
+    ],
+  },
+};
+
+/** Columns of readings_history, in table order. */
+export const READING_FIELDS = READINGS_HISTORY.definition.fields.map((x) => x.name);
