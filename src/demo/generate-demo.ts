@@ -55,7 +55,7 @@ export async function generateDemo(options: DemoOptions): Promise<DemoResult> {
     const arrivalTime = new Date(file.arrivalMs);
     if (file.kind === 'reference') {
       const bytes = await referenceDatabaseBytes(referenceAsOf(plan, file.asOfDay));
-      writer.write(localPath, [bytes]);
+      await writer.submit(localPath, [bytes]);
       const asOf = isoDate(resolved.windowStartMs + file.asOfDay * DAY_MS);
       drops.push({ key: file.key, localPath, source: 'demo', kind: 'reference', arrivalTime, asOf });
     } else {
@@ -78,16 +78,16 @@ export async function generateDemo(options: DemoOptions): Promise<DemoResult> {
         stats.badFiles++;
       }
       drops.push(drop);
-      writer.write(localPath, readingsFileChunks(file));
+      await writer.submit(localPath, readingsFileChunks(file));
     }
     total = Math.max(total, drops.length);
     options.onProgress?.(drops.length, total);
-    // Let timers (progress bars) run now and then.
-    if (drops.length % 500 === 0) await new Promise((resolveTick) => setImmediate(resolveTick));
   }
+  await writer.drain();
   drops.sort(compareDrops);
   stats.files = drops.length;
-  writer.write(join(lakeDir, DROPS_KEY), dropsJsonChunks(drops));
+  await writer.submit(join(lakeDir, DROPS_KEY), dropsJsonChunks(drops));
+  await writer.drain();
   options.onProgress?.(drops.length, drops.length);
   return {
     drops,

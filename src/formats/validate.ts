@@ -167,7 +167,8 @@ function checkedRowsSql(staged: string, spec: ValidationSpec): string {
   const code = `CASE ${checks.map((c, i) => `WHEN ${c.fails} THEN ${i + 1}`).join(' ')} ELSE 0 END`;
   const pick = (part: 'reason' | 'field' | 'value' | 'message') =>
     `CASE check_no ${checks.map((c, i) => `WHEN ${i + 1} THEN ${part === 'reason' || part === 'field' ? sqlString(c[part]) : c[part]}`).join(' ')} END`;
-  return `SELECT source_row, meter_id, ts, interval_start, minutes_i, kwh, quality_c, amb_local,
+  // ts is kept only where the ambiguity pass may need it for a message.
+  return `SELECT source_row, meter_id, CASE WHEN amb_local IS NOT NULL THEN ts END AS ts, interval_start, minutes_i, kwh, quality_c, amb_local,
       CASE WHEN check_no > 0 OR amb_local IS NOT NULL THEN raw END AS raw,
       ${pick('field')} AS field, ${pick('value')} AS value, ${pick('reason')} AS reason, ${pick('message')} AS message
     FROM (SELECT *, ${code} AS check_no FROM (${converted}))`;

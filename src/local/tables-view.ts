@@ -1,6 +1,5 @@
 import { TableNotFoundError } from '../catalog/catalog';
 import { openTable } from '../catalog/open-table';
-import { sqlIdent } from '../engine/duckdb-session';
 import type { SnapshotSelector } from '../iceberg/scan';
 import type { LakePorts } from '../pipeline/ports';
 import { registerTableView } from '../pipeline/table-files';
@@ -11,11 +10,11 @@ export async function registerAllTables(ports: LakePorts, selector?: SnapshotSel
   for (const name of names) {
     const table = openTable(ports.catalog, name, ports.io);
     try {
-      await registerTableView(ports.session, ports.store, table, sqlIdent(name), { snapshot: selector });
+      await registerTableView(ports.session, ports.store, table, name, { snapshot: selector });
     } catch (err) {
       // A selector names one table's version; other tables are shown at their current version.
       if (!selector || (err as Error).name !== 'SnapshotNotFoundError') throw err;
-      await registerTableView(ports.session, ports.store, table, sqlIdent(name), {});
+      await registerTableView(ports.session, ports.store, table, name, {});
     }
   }
   return names;

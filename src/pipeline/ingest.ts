@@ -6,7 +6,7 @@ import { sqlIdent } from '../engine/duckdb-session';
 import {
   FileRejectedError, detectFormat, dropParseResult, parseReadingsFile, READING_COLUMNS, REJECTED_COLUMNS,
 } from '../formats';
-import type { DataFile } from '../iceberg/types';
+import type { DataFile, TableMetadata } from '../iceberg/types';
 import type { LakePorts } from './ports';
 import { READINGS_HISTORY, REJECTED_READINGS, type TableDefinition } from './tables';
 import { writeRowsAsDataFiles } from './table-files';
@@ -69,6 +69,24 @@ export async function tableFor(ports: LakePorts, table: TableDefinition) {
   return ensureTable(ports.catalog, table.name, ports.io, table.definition, { now: ports.now });
 }
 
+const layouts = new WeakMap<LakePorts, Map<string, Promise<TableMetadata>>>();
+
+/**
+ * A table's metadata for writing data files (location, schema, partition spec). Those never
+ * change under a running process, so ingest loads them once instead of once per object.
+ */
+export function tableLayout(ports: LakePorts, table: TableDefinition): Promise<TableMetadata> {
+  let cache = layouts.get(ports);
+  if (!cache) layouts.set(ports, (cache = new Map()));
+  let layout = cache.get(table.name);
+  if (!layout) {
+    layout = tableFor(ports, table).then((t) => t.metadata());
+    layout.catch(() => cache.delete(table.name));
+    cache.set(table.name, layout);
+  }
+  return layout;
+}
+
 /**
  * Ingest one landing object: find its source and format, parse and validate it with DuckDB,
  * write accepted rows (and rejected rows) as Parquet data files straight into the tables'
@@ -91,14 +109,12 @@ export async function ingestObject(ports: LakePorts, obj: LandedObject): Promise
       source: detected.source, sourceFile: obj.key, batchId, receivedAt: obj.arrivalTime,
     });
     try {
-      const history = await tableFor(ports, READINGS_HISTORY);
-      const rejected = await tableFor(ports, REJECTED_READINGS);
       const select = (table: string, columns: readonly string[]) => `SELECT ${columns.map(sqlIdent).join(', ')} FROM ${table}`;
       const historyFiles = parsed.accepted > 0
-        ? await writeRowsAsDataFiles(ports.session, ports.store, await history.metadata(), { sourceSql: select(parsed.acceptedTable, READING_COLUMNS) })
+        ? await writeRowsAsDataFiles(ports.session, ports.store, await tableLayout(ports, READINGS_HISTORY), { sourceSql: select(parsed.acceptedTable, READING_COLUMNS) })
         : [];
       const rejectedFiles = parsed.rejected > 0
-        ? await writeRowsAsDataFiles(ports.session, ports.store, await rejected.metadata(), { sourceSql: select(parsed.rejectedTable, REJECTED_COLUMNS) })
+        ? await writeRowsAsDataFiles(ports.session, ports.store, await tableLayout(ports, REJECTED_READINGS), { sourceSql: select(parsed.rejectedTable, REJECTED_COLUMNS) })
         : [];
       return {
         ...base, source: detected.source, status: 'ingested',
