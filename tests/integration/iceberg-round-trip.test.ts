@@ -2,6 +2,7 @@ import { ensureTable } from '../../src/catalog/open-table';
 import type { IcebergTable } from '../../src/iceberg/table';
 import type { NestedField } from '../../src/iceberg/types';
 import { registerTableView, writeRowsAsDataFiles } from '../../src/pipeline/table-files';
+import { assertValidTable, validateMetadataText } from '../../src/iceberg/validator';
 import { icebirdRows } from '../helpers/icebird';
 import { createTempLake, type TempLake } from '../helpers/temp-lake';
 
@@ -55,6 +56,7 @@ describe('Iceberg round trip: create, append x3, overwrite a partition, tag, exp
 
   async function independentRows(snapshotId?: bigint) {
     const loaded = await table.load();
+    await assertValidTable(lake.io, loaded.metadataLocation, { duckdb: lake.session });
     const name = loaded.metadataLocation.split('/').pop()!;
     return normalise(await icebirdRows(loaded.metadata.location, name, snapshotId));
   }
@@ -118,5 +120,14 @@ describe('Iceberg round trip: create, append x3, overwrite a partition, tag, exp
     expect(sortRows(await independentRows(snapshots[0].id))).toEqual(sortRows(expected[0]));
     expect(sortRows(await independentRows())).toEqual(sortRows(expected[3]));
     expect(sortRows(await ourRows())).toEqual(sortRows(expected[3]));
+  });
+
+  test('the validator passes on every metadata version written', async () => {
+    const versions = [];
+    for await (const f of lake.io.list(`${(await table.metadata()).location}/metadata/`)) {
+      if (f.uri.endsWith('.metadata.json')) versions.push(f.uri);
+    }
+    expect(versions.length).toBeGreaterThanOrEqual(7);
+    for (const uri of versions) expect(validateMetadataText((await lake.io.read(uri)).toString('utf8'))).toEqual([]);
   });
 });
