@@ -24,7 +24,9 @@ async function withLake<T>(cmd: Command, fn: (lake: LocalLake) => Promise<T>): P
 
 function printTotals(t: IngestTotals): void {
   out(`objects ingested: ${t.objects}  rows in: ${t.rowsIn}  accepted: ${t.accepted}  rejected: ${t.rejected}  quarantined files: ${t.quarantined.length}${t.duplicates ? `  already committed (skipped): ${t.duplicates}` : ''}`);
-  for (const q of t.quarantined) out(`  quarantined ${q.key} → ${q.quarantineKey} (${q.reason})`);
+  const shown = t.quarantined.slice(0, 5);
+  for (const q of shown) out(`  quarantined ${q.key} → ${q.quarantineKey} (${q.reason})`);
+  if (t.quarantined.length > shown.length) out(`  … and ${t.quarantined.length - shown.length} more (SELECT * FROM ingest_log WHERE status = 'quarantined')`);
 }
 
 /** Tables, snapshots, rows by outcome: what `npm start` prints at the end. */
@@ -44,9 +46,11 @@ async function printLakeSummary(lake: LocalLake): Promise<void> {
     out(formatRows(await lake.session.all('SELECT reason, count(*) AS rows FROM rejected_readings GROUP BY reason ORDER BY rows DESC, reason'), 'table'));
   }
   if (tables.includes('ingest_log')) {
-    const q = await lake.session.all(`SELECT object_key, reason FROM ingest_log WHERE status = 'quarantined' ORDER BY object_key`);
-    out(`\nQuarantined files: ${q.length}`);
-    if (q.length) out(formatRows(q, 'table'));
+    const q = await lake.session.all(
+      `SELECT split_part(reason, ':', 1) AS reason, count(*) AS files, min(quarantine_key) AS example FROM ingest_log WHERE status = 'quarantined' GROUP BY 1 ORDER BY files DESC, reason`,
+    );
+    out('\nQuarantined files by reason');
+    out(q.length ? formatRows(q, 'table') : 'none');
   }
 }
 

@@ -99,16 +99,25 @@ function hhmm(ms: number): string {
   return new Date(ms).toISOString().slice(11, 16).replace(':', '');
 }
 
+interface Bucket {
+  cut: number;
+  group: number;
+  source: DemoSource;
+  records: FileRecord[];
+}
+
 /** Records of one day, bucketed by drop (cut) and file group, per source. */
 class DayBuckets {
-  readonly files = new Map<string, { cut: number; group: number; source: DemoSource; records: FileRecord[] }>();
+  readonly files: Bucket[] = [];
+  private readonly byKey = new Map<number, Bucket>();
 
   push(source: DemoSource, cut: number, group: number, record: FileRecord): void {
-    const id = `${source}:${cut}:${group}`;
-    let bucket = this.files.get(id);
+    const id = (cut * 1_000_000 + group) * 4 + SOURCE_CODE[source];
+    let bucket = this.byKey.get(id);
     if (!bucket) {
       bucket = { cut, group, source, records: [] };
-      this.files.set(id, bucket);
+      this.byKey.set(id, bucket);
+      this.files.push(bucket);
     }
     bucket.records.push(record);
   }
@@ -192,7 +201,7 @@ export function* demoFiles(plan: DemoPlan): Generator<DemoFile> {
       octopus: Math.max(1, Math.ceil(plan.bySource.octopus.length / options.octopusMetersPerFile)),
       greenbutton: 1,
     };
-    for (const bucket of buckets.files.values()) {
+    for (const bucket of buckets.files) {
       const { source, cut, group, records } = bucket;
       const label = recent ? `${date}T${hhmm(dayStartMs + (cut - 1) * SLOT_MS)}` : date;
       const stem = source === 'default' ? 'readings'

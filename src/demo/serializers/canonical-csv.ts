@@ -5,8 +5,12 @@ import { CHUNK_CHARS, utcStamp } from './stamps';
 
 export const CANONICAL_CSV_HEADER = 'meter_id,interval_start,interval_minutes,kwh,quality';
 
+const kwhTexts: string[] = [];
+
+/** kWh with three decimals; the common small values are cached (this runs millions of times). */
 function kwhText(wh: number): string {
-  return (wh / 1000).toFixed(3);
+  if (wh < 0 || wh >= 20_000) return (wh / 1000).toFixed(3);
+  return (kwhTexts[wh] ??= (wh / 1000).toFixed(3));
 }
 
 /** One CSV line for a record; malformed records carry their planted fault. */

@@ -1,0 +1,103 @@
+/**
+ * Data-file write throughput: N generated meter rows (a DuckDB TEMP table in the readings_history
+ * shape) written through our path — writeRowsAsDataFiles into a readings_history-like table
+ * partitioned by day(received_at): casts, field ids, PARTITION_BY, RETURN_STATS and the Parquet
+ * footer metrics of every file — against the floor, a plain
+ * `COPY (SELECT * FROM t) TO 'x.parquet' (FORMAT parquet, COMPRESSION zstd)` of the same rows in
+ * the same session. The two alternate, `reps` times each; medians are reported.
+ *
+ * Usage: npx tsx bench/write-throughput.ts [--rows 5000000] [--reps 3] [--days 1] [--threads 2]
+ *   --days: how many received_at days (= partitions) the rows span (an ingested file has one).
+ */
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { FileCatalog } from '../src/catalog/file-catalog';
+import { ensureTable } from '../src/catalog/open-table';
+import { DuckDbSession, sqlString } from '../src/engine/duckdb-session';
+import { writeRowsAsDataFiles } from '../src/pipeline/table-files';
+import { READINGS_HISTORY } from '../src/pipeline/tables';
+import { fileIOFor } from '../src/storage/file-io';
+import { LocalStore } from '../src/storage/local-store';
+import { argValue, median, printTable } from './bench-util';
+
+const rows = Number(argValue('--rows') ?? 5_000_000);
+const reps = Number(argValue('--reps') ?? 3);
+const days = Number(argValue('--days') ?? 1);
+const threads = Number(argValue('--threads') ?? 2);
+
+/** Sum of the sizes of every file below a folder. */
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'meterlake-bench-write-'));
+  const session = await DuckDbSession.create({ threads, tempDirectory: path.join(dir, 'duckdb-tmp') });
+  const store = new LocalStore(dir);
+  const io = fileIOFor(store);
+  const catalog = new FileCatalog({ io, warehouse: `${store.url}/warehouse` });
+  const table = await ensureTable(catalog, 'readings_history', io, READINGS_HISTORY.definition);
+  const metadata = await table.metadata();
+  const dataDir = path.join(fileURLToPath(metadata.location), 'data');
+
+  // 35,000 meters × 15-minute intervals, ~2% corrections flagged 'estimated'; received_at over `days` days.
+  let t0 = performance.now();
+  await session.run(`CREATE TEMP TABLE t AS
+    SELECT 'm' || lpad(CAST(i % 35000 AS VARCHAR), 6, '0') AS meter_id,
+           TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_minutes(CAST(15 * (i // 35000) AS BIGINT)) AS interval_start,
+           15 AS interval_minutes,
+           round(random() * 0.8, 3) AS kwh,
+           CASE WHEN i % 50 = 0 THEN 'estimated' ELSE 'actual' END AS quality,
+           'default' AS source,
+           'landing/default/readings/bench.csv' AS source_file,
+           CAST(i + 1 AS BIGINT) AS source_row,
+           'bench-batch-0001' AS batch_id,
+           TIMESTAMPTZ '2024-01-04 06:00:00+00' + to_days(CAST((i * ${days}) // ${rows} AS INTEGER)) AS received_at
+    FROM range(${rows}) r(i)`);
+  console.error(`generated ${rows.toLocaleString()} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const floorS: number[] = [];
+  const oursS: number[] = [];
+  let floorBytes = 0;
+  let oursBytes = 0;
+  let oursFiles = 0;
+  for (let rep = 0; rep < reps; rep++) {
+    const floorFile = path.join(dir, `floor-${rep}.parquet`);
+    t0 = performance.now();
+    await session.run(`COPY (SELECT * FROM t) TO ${sqlString(floorFile)} (FORMAT parquet, COMPRESSION zstd)`);
+    floorS.push((performance.now() - t0) / 1000);
+    floorBytes = (await stat(floorFile)).size;
+    await rm(floorFile);
+
+    t0 = performance.now();
+    const files = await writeRowsAsDataFiles(session, store, metadata, { sourceSql: 't' });
+    oursS.push((performance.now() - t0) / 1000);
+    oursFiles = files.length;
+    oursBytes = await folderBytes(dataDir);
+    await rm(dataDir, { recursive: true, force: true });
+    console.error(`rep ${rep + 1}: floor ${floorS.at(-1)!.toFixed(2)} s, ours ${oursS.at(-1)!.toFixed(2)} s`);
+  }
+
+  const floor = median(floorS);
+  const ours = median(oursS);
+  const mrows = (s: number) => (rows / s / 1e6).toFixed(2);
+  printTable(['path', 'median s', 'rows/s (M)', 'x floor', 'files', 'MB written', 'runs (s)'], [
+    ['floor: COPY (SELECT * FROM t) TO parquet zstd', floor.toFixed(2), mrows(floor), '1.00', 1, (floorBytes / 1e6).toFixed(1), floorS.map((s) => s.toFixed(2)).join(' / ')],
+    ['ours: writeRowsAsDataFiles (partitioned, field ids, metrics)', ours.toFixed(2), mrows(ours), (floor / ours).toFixed(2), oursFiles, (oursBytes / 1e6).toFixed(1), oursS.map((s) => s.toFixed(2)).join(' / ')],
+  ]);
+  console.log(`\n${rows.toLocaleString()} rows, ${days} received_at day(s), threads=${threads}; throughput ratio ours/floor = ${(floor / ours).toFixed(2)} (target >= 0.9)`);
+  session.close();
+  await rm(dir, { recursive: true, force: true });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
