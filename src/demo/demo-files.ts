@@ -76,7 +76,7 @@ const BAD_FILE_ROTATION: readonly (readonly [BadFileKind, DemoSource])[] = [
 ];
 const EXTENSION: Record<DemoSource, string> = { default: 'csv', octopus: 'json', greenbutton: 'xml' };
 
-/** Count of the files demoFiles will yield for a plan is not known up front; this bounds progress. */
+/** An upper bound of the number of files demoFiles yields (the total for progress reports). */
 export function estimateFileCount(plan: DemoPlan): number {
   const { days, recentDays } = plan.options;
   const octopusFiles = Math.ceil(plan.bySource.octopus.length / plan.options.octopusMetersPerFile);
@@ -195,31 +195,7 @@ export function* demoFiles(plan: DemoPlan): Generator<DemoFile> {
       }
     }
 
-    const files: ReadingsFile[] = [];
-    const groupCount: Record<DemoSource, number> = {
-      default: 1,
-      octopus: Math.max(1, Math.ceil(plan.bySource.octopus.length / options.octopusMetersPerFile)),
-      greenbutton: 1,
-    };
-    for (const bucket of buckets.files) {
-      const { source, cut, group, records } = bucket;
-      const label = recent ? `${date}T${hhmm(dayStartMs + (cut - 1) * SLOT_MS)}` : date;
-      const stem = source === 'default' ? 'readings'
-        : source === 'greenbutton' ? 'usage'
-          : options.octopusMetersPerFile === 1 ? (records[0] as ReadingRecord).meter.meterId : `octopus-g${String(group).padStart(4, '0')}`;
-      const jitter = 1000 * Rng.of(seed, Stream.arrival, day, SOURCE_CODE[source], cut, group).int(0, 20);
-      const spread = source === 'octopus' ? Math.floor((group * (recent ? 60_000 : 360_000)) / groupCount.octopus) : 0;
-      const offset = recent
-        ? cut * SLOT_MS + { default: 40_000, octopus: 60_000, greenbutton: 150_000 }[source]
-        : DAY_MS + { default: 120_000, octopus: 180_000, greenbutton: 600_000 }[source];
-      files.push({
-        kind: 'readings',
-        key: `landing/${source}/readings/${date}/${stem}-${label}.${EXTENSION[source]}`,
-        source,
-        arrivalMs: dayStartMs + offset + spread + jitter,
-        records,
-      });
-    }
+    const files = buckets.files.map((bucket) => readingsFileOf(plan, bucket, day, dayStartMs, recent));
     files.sort((a, b) => a.arrivalMs - b.arrivalMs || (a.key < b.key ? -1 : 1));
     plantBadRows(plan, day, dayStartMs, files);
     yield* files;
@@ -227,6 +203,32 @@ export function* demoFiles(plan: DemoPlan): Generator<DemoFile> {
     const badFile = options.badFiles ? planBadFile(plan, day, dayStartMs, recent) : undefined;
     if (badFile) yield badFile;
   }
+}
+
+/** Name and arrival time of the file that carries one bucket of records. */
+function readingsFileOf(plan: DemoPlan, bucket: Bucket, day: number, dayStartMs: number, recent: boolean): ReadingsFile {
+  const { seed, octopusMetersPerFile } = plan.options;
+  const { source, cut, group, records } = bucket;
+  const date = isoDate(dayStartMs);
+  // Recent drops are named by the start of their 15-minute window; daily files by their day.
+  const label = recent ? `${date}T${hhmm(dayStartMs + (cut - 1) * SLOT_MS)}` : date;
+  const stem = source === 'default' ? 'readings'
+    : source === 'greenbutton' ? 'usage'
+      : octopusMetersPerFile === 1 ? records[0].meter.meterId : `octopus-g${String(group).padStart(4, '0')}`;
+  const jitter = 1000 * Rng.of(seed, Stream.arrival, day, SOURCE_CODE[source], cut, group).int(0, 20);
+  // Octopus files trickle in over a few minutes; all daily files land before the first 15-minute drop.
+  const octopusFiles = Math.max(1, Math.ceil(plan.bySource.octopus.length / octopusMetersPerFile));
+  const spread = source === 'octopus' ? Math.floor((group * (recent ? 60_000 : 360_000)) / octopusFiles) : 0;
+  const offset = recent
+    ? cut * SLOT_MS + { default: 40_000, octopus: 60_000, greenbutton: 150_000 }[source]
+    : DAY_MS + { default: 120_000, octopus: 180_000, greenbutton: 600_000 }[source];
+  return {
+    kind: 'readings',
+    key: `landing/${source}/readings/${date}/${stem}-${label}.${EXTENSION[source]}`,
+    source,
+    arrivalMs: dayStartMs + offset + spread + jitter,
+    records,
+  };
 }
 
 /** Insert the day's malformed rows beside real rows of the same meter (keeps XML grouping intact). */

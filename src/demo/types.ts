@@ -127,6 +127,7 @@ export interface ExpectedReading {
   interval_start: string;
   interval_minutes: number;
   kwh: number;
+  /** Octopus JSON carries no quality: its versions are 'actual'. Green Button has no 'substituted'. */
   quality: Quality;
   source: DemoSource;
   /** The landing key of the file that carries this version. */
