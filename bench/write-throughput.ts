@@ -8,8 +8,11 @@
  *
  * Usage: npx tsx bench/write-throughput.ts [--rows 5000000] [--reps 3] [--days 1] [--threads 2]
  *   --days: how many received_at days (= partitions) the rows span (an ingested file has one).
+ *   --breakdown: also time the steps between the two (same alternation), to show where the gap is:
+ *     floor + FIELD_IDS + RETURN_STATS; floor + PARTITION_BY a day helper column; writeDataFiles
+ *     (our COPY without the footer metrics); and the metrics pass alone.
  */
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +20,11 @@ import { fileURLToPath } from 'node:url';
 import { FileCatalog } from '../src/catalog/file-catalog';
 import { ensureTable } from '../src/catalog/open-table';
 import { DuckDbSession, sqlString } from '../src/engine/duckdb-session';
+import { dataFileMetrics } from '../src/engine/parquet-metrics';
+import { writeDataFiles } from '../src/engine/parquet-writer';
+import { fieldIdsClause } from '../src/engine/iceberg-duckdb-types';
+import { currentSchema, defaultSpec } from '../src/iceberg/table-metadata';
+import type { TableMetadata } from '../src/iceberg/types';
 import { writeRowsAsDataFiles } from '../src/pipeline/table-files';
 import { READINGS_HISTORY } from '../src/pipeline/tables';
 import { fileIOFor } from '../src/storage/file-io';
@@ -27,6 +35,7 @@ const rows = Number(argValue('--rows') ?? 5_000_000);
 const reps = Number(argValue('--reps') ?? 3);
 const days = Number(argValue('--days') ?? 1);
 const threads = Number(argValue('--threads') ?? 2);
+const breakdown = process.argv.includes('--breakdown');
 
 /** Sum of the sizes of every file below a folder. */
 async function folderBytes(dir: string): Promise<number> {
@@ -93,8 +102,50 @@ async function main(): Promise<void> {
     ['ours: writeRowsAsDataFiles (partitioned, field ids, metrics)', ours.toFixed(2), mrows(ours), (floor / ours).toFixed(2), oursFiles, (oursBytes / 1e6).toFixed(1), oursS.map((s) => s.toFixed(2)).join(' / ')],
   ]);
   console.log(`\n${rows.toLocaleString()} rows, ${days} received_at day(s), threads=${threads}; throughput ratio ours/floor = ${(floor / ours).toFixed(2)} (target >= 0.9)`);
+  if (breakdown) await runBreakdown(session, dir, metadata, floor);
   session.close();
   await rm(dir, { recursive: true, force: true });
+}
+
+/** Time the intermediate steps between the floor and our path, alternating, `reps` times each. */
+async function runBreakdown(session: DuckDbSession, dir: string, metadata: TableMetadata, floor: number): Promise<void> {
+  const schema = currentSchema(metadata);
+  const spec = defaultSpec(metadata);
+  const out = path.join(dir, 'breakdown');
+  const day = `CAST((epoch_us(received_at) - (((epoch_us(received_at) % 86400000000) + 86400000000) % 86400000000)) // 86400000000 AS INTEGER)`;
+  const steps: [string, () => Promise<unknown>][] = [
+    ['floor + FIELD_IDS + RETURN_STATS', () => session.all(`COPY (SELECT * FROM t) TO ${sqlString(path.join(out, 'a.parquet'))} (FORMAT parquet, COMPRESSION zstd, ${fieldIdsClause(schema)}, RETURN_STATS true)`)],
+    ['floor + PARTITION_BY day helper', () => session.run(`COPY (SELECT *, ${day} AS p FROM t) TO ${sqlString(path.join(out, 'b'))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (p))`)],
+    ['floor + PARTITION_BY, preserve_insertion_order=false', async () => {
+      await session.run('SET preserve_insertion_order = false');
+      try {
+        await session.run(`COPY (SELECT *, ${day} AS p FROM t) TO ${sqlString(path.join(out, 'c'))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (p))`);
+      } finally {
+        await session.run('SET preserve_insertion_order = true');
+      }
+    }],
+    ['writeDataFiles (our COPY, no metrics)', () => writeDataFiles(session, { sourceSql: 't', schema, spec, outputDir: path.join(out, 'd') })],
+  ];
+  const times = new Map<string, number[]>();
+  let metricsMs: number[] = [];
+  for (let rep = 0; rep < reps; rep++) {
+    await mkdir(out, { recursive: true });
+    for (const [label, step] of steps) {
+      const t0 = performance.now();
+      await step();
+      times.set(label, [...(times.get(label) ?? []), (performance.now() - t0) / 1000]);
+    }
+    const files = await writeDataFiles(session, { sourceSql: 't', schema, spec, outputDir: path.join(out, 'e') });
+    const t0 = performance.now();
+    for (const f of files) await dataFileMetrics(session, f.localPath, schema);
+    metricsMs = [...metricsMs, performance.now() - t0];
+    await rm(out, { recursive: true, force: true });
+  }
+  console.log('\nbreakdown (same session, medians):\n');
+  printTable(['step', 'median s', 'x floor'], [
+    ...[...times].map(([label, ts]) => [label, median(ts).toFixed(2), (floor / median(ts)).toFixed(2)]),
+    ['metrics from the Parquet footer (per write)', (median(metricsMs) / 1000).toFixed(3), '-'],
+  ]);
 }
 
 main().catch((error: unknown) => {

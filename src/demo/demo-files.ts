@@ -151,7 +151,7 @@ export function* demoFiles(plan: DemoPlan): Generator<DemoFile> {
     const date = isoDate(dayStartMs);
     const recent = day >= firstRecentDay;
     if (dropDays.has(day)) {
-      yield { kind: 'reference', key: `landing/demo/reference/reference-${date}.sqlite`, source: 'demo', arrivalMs: dayStartMs, asOfDay: day };
+      yield { kind: 'reference', key: `landing/octopus/reference/reference-${date}.sqlite`, source: 'demo', arrivalMs: dayStartMs, asOfDay: day };
     }
     const later = pending.get(day);
     pending.delete(day);

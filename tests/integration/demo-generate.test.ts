@@ -155,7 +155,7 @@ describe('generateDemo', () => {
 
     expect([first.kind, first.key, first.arrivalTime.toISOString()]).toEqual([
       'reference',
-      'landing/demo/reference/reference-2021-02-27.sqlite',
+      'landing/octopus/reference/reference-2021-02-27.sqlite',
       '2021-02-27T00:00:00.000Z',
     ]);
   });
