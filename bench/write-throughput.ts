@@ -124,6 +124,10 @@ async function runBreakdown(session: DuckDbSession, dir: string, metadata: Table
         await session.run('SET preserve_insertion_order = true');
       }
     }],
+    ['alternative: min/max(day) pre-pass, then unpartitioned COPY with FIELD_IDS (one partition)', async () => {
+      await session.all(`SELECT min(${day}) AS lo, max(${day}) AS hi FROM t`);
+      await session.all(`COPY (SELECT * FROM t) TO ${sqlString(path.join(out, 'f.parquet'))} (FORMAT parquet, COMPRESSION zstd, ${fieldIdsClause(schema)}, RETURN_STATS true)`);
+    }],
     ['writeDataFiles (our COPY, no metrics)', () => writeDataFiles(session, { sourceSql: 't', schema, spec, outputDir: path.join(out, 'd') })],
   ];
   const times = new Map<string, number[]>();

@@ -1,0 +1,33 @@
+import { copyFile, mkdir, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { Option, type Command } from 'commander';
+import { DEFAULT_SOURCE } from '../../formats/source-profiles';
+import { emptyTotals, ingestAndCommit, localLandingEvent } from '../landing';
+import { progress } from '../progress';
+import { printTotals } from './summary';
+import { withLake } from './support';
+
+/** `meterlake ingest` */
+export function registerIngest(program: Command): void {
+  program.command('ingest')
+    .description('ingest local files as if they had landed at landing/<source>/<kind>/<file name>, and commit them')
+    .argument('<file...>', 'files to ingest')
+    .option('--source <name>', 'source profile (see `meterlake sources`)', DEFAULT_SOURCE)
+    .addOption(new Option('--kind <kind>', 'what the files hold').choices(['readings', 'reference']).default('readings'))
+    .action(async (files: string[], opts, cmd: Command) => withLake(cmd, async (lake) => {
+      const totals = emptyTotals();
+      const bar = progress('ingesting', files.length);
+      const events = [];
+      for (const [i, file] of files.entries()) {
+        await stat(file);
+        const key = `landing/${opts.source}/${opts.kind}/${path.basename(file)}`;
+        await mkdir(path.dirname(lake.store.localPath(key)!), { recursive: true });
+        await copyFile(file, lake.store.localPath(key)!);
+        events.push(await localLandingEvent(lake, key, new Date(lake.now())));
+        bar.update(i + 1);
+      }
+      await ingestAndCommit(lake, events, totals);
+      bar.stop();
+      printTotals(totals);
+    }));
+}

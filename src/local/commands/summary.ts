@@ -1,0 +1,38 @@
+import { formatRows } from '../format-rows';
+import type { IngestTotals } from '../landing';
+import type { LocalLake } from '../local-lake';
+import { registerAllTables, requireTable } from '../tables-view';
+import { out } from './support';
+
+/** One line of ingest totals, plus the first quarantined files. */
+export function printTotals(t: IngestTotals): void {
+  out(`objects ingested: ${t.objects}  rows in: ${t.rowsIn}  accepted: ${t.accepted}  rejected: ${t.rejected}  quarantined files: ${t.quarantined.length}${t.duplicates ? `  already committed (skipped): ${t.duplicates}` : ''}`);
+  const shown = t.quarantined.slice(0, 5);
+  for (const q of shown) out(`  quarantined ${q.key} → ${q.quarantineKey} (${q.reason})`);
+  if (t.quarantined.length > shown.length) out(`  … and ${t.quarantined.length - shown.length} more (SELECT * FROM ingest_log WHERE status = 'quarantined')`);
+}
+
+/** Tables, snapshots, rows by outcome: what `npm start` prints at the end. */
+export async function printLakeSummary(lake: LocalLake): Promise<void> {
+  await registerAllTables(lake);
+  const tables = await lake.catalog.listTables();
+  const rows = [];
+  for (const name of tables) {
+    const m = await (await requireTable(lake, name)).metadata();
+    const current = m.snapshots.find((s) => s['snapshot-id'] === m['current-snapshot-id']);
+    rows.push({ table: name, snapshots: m.snapshots.length, rows: current?.summary['total-records'] ?? '0', data_files: current?.summary['total-data-files'] ?? '0' });
+  }
+  out('\nTables');
+  out(formatRows(rows, 'table'));
+  if (tables.includes('rejected_readings')) {
+    out('\nRejected rows by reason');
+    out(formatRows(await lake.session.all('SELECT reason, count(*) AS rows FROM rejected_readings GROUP BY reason ORDER BY rows DESC, reason'), 'table'));
+  }
+  if (tables.includes('ingest_log')) {
+    const q = await lake.session.all(
+      `SELECT split_part(reason, ':', 1) AS reason, count(*) AS files, min(quarantine_key) AS example FROM ingest_log WHERE status = 'quarantined' GROUP BY 1 ORDER BY files DESC, reason`,
+    );
+    out('\nQuarantined files by reason');
+    out(q.length ? formatRows(q, 'table') : 'none');
+  }
+}
