@@ -73,3 +73,40 @@ export const INGEST_LOG: TableDefinition = {
 
 /** Columns of readings_history, in table order. */
 export const READING_FIELDS = READINGS_HISTORY.definition.fields.map((x) => x.name);
+
+/** One row per (meter_id, interval_start): the latest version received, rebuilt by the daily run. */
+export const METER_READINGS: TableDefinition = {
+  name: 'meter_readings',
+  definition: {
+    fields: [
+      ...READINGS_HISTORY.definition.fields,
+      f(11, 'version_count', 'int', 'versions received for this reading so far'),
+      f(12, 'first_received_at', 'timestamptz', 'arrival of the first version'),
+    ],
+    partitionBy: [{ column: 'interval_start', transform: 'day' }],
+    sortBy: [{ column: 'meter_id' }, { column: 'interval_start' }],
+  },
+};
+
+/** One row per daily run: what it consumed and what it changed. */
+export const SNAPSHOT_LOG: TableDefinition = {
+  name: 'snapshot_log',
+  definition: {
+    fields: [
+      f(1, 'run_id', 'string'),
+      f(2, 'tag', 'string'),
+      f(3, 'meter_readings_snapshot_id', 'long'),
+      f(4, 'history_snapshot_id', 'long', 'readings_history snapshot consumed up to'),
+      f(5, 'previous_history_snapshot_id', 'long', 'readings_history snapshot the previous run consumed'),
+      f(6, 'history_files', 'int', 'history data files read'),
+      f(7, 'new_versions', 'long'),
+      f(8, 'days_changed', 'int'),
+      f(9, 'days', 'string', 'the interval days rewritten, comma separated'),
+      f(10, 'rows_written', 'long'),
+      f(11, 'files_added', 'int'),
+      f(12, 'files_removed', 'int'),
+      f(13, 'duration_ms', 'long'),
+      f(14, 'run_at', 'timestamptz'),
+    ],
+  },
+};

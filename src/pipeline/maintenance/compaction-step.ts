@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { tmpdir } from 'node:os';
+import { sqlIdent } from '../../engine/duckdb-session';
+import { createScanView } from '../../engine/snapshot-view';
+import { CommitConflictError } from '../../iceberg/errors';
+import { attachDeletes, liveFiles, type FileScanTask } from '../../iceberg/scan';
+import { ancestorIds } from '../../iceberg/snapshot-producer';
+import type { IcebergTable } from '../../iceberg/table';
+import { currentSchema, currentSnapshot, defaultSpec } from '../../iceberg/table-metadata';
+import { FileContent, type DataFile, type LiveEntry, type TableMetadata } from '../../iceberg/types';
+import type { LakePorts } from '../ports';
+import { localPathResolver, writeRowsAsDataFiles } from '../table-files';
+import type { CompactionStepReport } from './report';
+
+export interface CompactionOptions {
+  targetFileSizeBytes: number;
+  /** Files smaller than this share of the target are candidates. */
+  smallFileRatio: number;
+  dryRun: boolean;
+}
+
+/** The rewrite would change the table's rows, or a delete arrived that the rewrite would undo. */
+export class CompactionAbortedError extends Error {
+  override readonly name = 'CompactionAbortedError';
+}
+
+/** Summary property naming what a maintenance snapshot did. */
+export const MAINTENANCE_PROPERTY = 'meterlake.maintenance';
+
+const partitionKey = (e: LiveEntry) =>
+  `${e.partition_spec_id}:${JSON.stringify(e.data_file.partition, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`;
+
+/**
+ * Group small files of each partition into bins of at most `target` input bytes (largest first,
+ * first fit). Only bins of two or more files are worth a rewrite.
+ */
+export function binPack<T>(items: T[], sizeOf: (t: T) => number, target: number): T[][] {
+  const bins: { size: number; items: T[] }[] = [];
+  for (const item of [...items].sort((a, b) => sizeOf(b) - sizeOf(a))) {
+    const bin = bins.find((b) => b.size + sizeOf(item) <= target);
+    if (bin) { bin.size += sizeOf(item); bin.items.push(item); } else bins.push({ size: sizeOf(item), items: [item] });
+  }
+  return bins.map((b) => b.items).filter((b) => b.length > 1);
+}
+
+/** The table's sort order as column names, when it is plain ascending identity columns. */
+function sortColumns(m: TableMetadata): string[] | undefined {
+  const order = m['sort-orders'].find((o) => o['order-id'] === m['default-sort-order-id']);
+  if (!order?.fields.length || order.fields.some((f) => f.transform !== 'identity' || f.direction !== 'asc')) return undefined;
+  const schema = currentSchema(m);
+  return order.fields.map((f) => schema.fields.find((c) => c.id === f['source-id'])!.name);
+}
+
+/** Plan: bins of small data files (with the deletes that apply to them), per partition of the default spec. */
+async function planBins(table: IcebergTable, m: TableMetadata, opts: CompactionOptions): Promise<FileScanTask[][]> {
+  const snap = currentSnapshot(m);
+  if (!snap) return [];
+  const entries = await liveFiles(table.io, m, snap);
+  const tasks = attachDeletes(entries);
+  const dataEntries = entries.filter((e) => e.data_file.content === FileContent.DATA);
+  const specId = defaultSpec(m)['spec-id'];
+  const threshold = opts.targetFileSizeBytes * opts.smallFileRatio;
+  const byPartition = new Map<string, FileScanTask[]>();
+  dataEntries.forEach((e, i) => {
+    if (e.partition_spec_id !== specId || e.data_file.file_size_in_bytes >= threshold) return;
+    const key = partitionKey(e);
+    byPartition.set(key, [...(byPartition.get(key) ?? []), tasks[i]]);
+  });
+  return [...byPartition.values()].flatMap((group) => binPack(group, (t) => t.dataFile.file_size_in_bytes, opts.targetFileSizeBytes));
+}
+
+/** Rewrite one bin: read it with its deletes applied, write new files, and check no row was lost or gained. */
+async function rewriteBin(ports: LakePorts, m: TableMetadata, bin: FileScanTask[], opts: CompactionOptions): Promise<{ files: DataFile[]; rows: number }> {
+  const view = `__ml_compact_${randomUUID().replaceAll('-', '')}`;
+  await createScanView(ports.session, view, currentSchema(m), bin, localPathResolver(ports.store, path.join(tmpdir(), 'meterlake-cache')));
+  try {
+    const rows = Number(await ports.session.scalar<bigint>(`SELECT count(*) FROM ${sqlIdent(view)}`));
+    if (rows === 0) return { files: [], rows };
+    const files = await writeRowsAsDataFiles(ports.session, ports.store, m, {
+      sourceSql: `SELECT * FROM ${sqlIdent(view)}`, targetFileSizeBytes: opts.targetFileSizeBytes, sortBy: sortColumns(m),
+    });
+    const written = files.reduce((n, f) => n + f.record_count, 0);
+    if (written !== rows) {
+      await Promise.all(files.map((f) => ports.io.delete(f.file_path)));
+      throw new CompactionAbortedError(
+        `compaction of ${bin.length} files (first ${bin[0].dataFile.file_path}) wrote ${written} rows, expected ${rows}; nothing committed`,
+      );
+    }
+    return { files, rows };
+  } finally {
+    await ports.session.run(`DROP VIEW IF EXISTS ${sqlIdent(view)}`);
+  }
+}
+
+/** Refuse to commit when delete files arrived after planning: the new files would not carry them. */
+async function assertNoNewDeletes(table: IcebergTable, plannedFrom: bigint) {
+  const m = await table.metadata();
+  const since = ancestorIds(m, currentSnapshot(m)?.['snapshot-id'], plannedFrom)
+    .map((id) => m.snapshots.find((s) => s['snapshot-id'] === id)!)
+    .filter((s) => Number(s.summary['added-delete-files'] ?? 0) > 0);
+  if (since.length) {
+    throw new CompactionAbortedError(
+      `table ${table.name}: snapshot ${since[0]['snapshot-id']} added delete files after compaction planned from ${plannedFrom}; rerun maintenance`,
+    );
+  }
+}
+
+/**
+ * Compact small data files per partition: bin-pack files under `smallFileRatio × target` to the
+ * target size, reading them with position/equality deletes applied (so deleted rows never come
+ * back), and commit all bins as ONE `replace` snapshot that changes no rows. Row counts are
+ * checked per bin before the commit; written files are removed again if the commit is refused.
+ */
+export async function compactTable(ports: LakePorts, table: IcebergTable, opts: CompactionOptions): Promise<CompactionStepReport> {
+  const m = await table.metadata();
+  const bins = await planBins(table, m, opts);
+  const removed = bins.flat().map((t) => t.dataFile);
+  const report: CompactionStepReport = {
+    partitions: new Set(bins.map((b) => JSON.stringify(b[0].dataFile.partition, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)))).size,
+    removedFiles: removed.map((f) => f.file_path), addedFiles: [], rows: 0, purgedDeletedRows: 0,
+    bytesBefore: removed.reduce((n, f) => n + f.file_size_in_bytes, 0), bytesAfter: 0,
+  };
+  if (!bins.length || opts.dryRun) return report;
+
+  const added: DataFile[] = [];
+  try {
+    for (const bin of bins) {
+      const { files, rows } = await rewriteBin(ports, m, bin, opts);
+      added.push(...files);
+      report.rows += rows;
+    }
+    const plannedFrom = currentSnapshot(m)!['snapshot-id'];
+    await assertNoNewDeletes(table, plannedFrom);
+    report.purgedDeletedRows = removed.reduce((n, f) => n + f.record_count, 0) - report.rows;
+    const result = await table.replace(removed.map((f) => f.file_path), added, {
+      [MAINTENANCE_PROPERTY]: 'compaction',
+      'meterlake.compacted-partitions': String(report.partitions),
+      'meterlake.purged-deleted-rows': String(report.purgedDeletedRows),
+    });
+    report.snapshotId = result.snapshot['snapshot-id'];
+  } catch (err) {
+    // Uncommitted for sure: the new files are garbage (an unknown commit state keeps them).
+    if (err instanceof CommitConflictError || err instanceof CompactionAbortedError) {
+      await Promise.all(added.map((f) => ports.io.delete(f.file_path)));
+    }
+    throw err;
+  }
+  report.addedFiles = added.map((f) => f.file_path);
+  report.bytesAfter = added.reduce((n, f) => n + f.file_size_in_bytes, 0);
+  return report;
+}

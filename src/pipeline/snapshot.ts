@@ -1,0 +1,253 @@
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import * as path from 'node:path';
+import { sqlString } from '../engine/duckdb-session';
+import { createScanView } from '../engine/snapshot-view';
+import type { IcebergTable } from '../iceberg/table';
+import { planFiles } from '../iceberg/scan';
+import { currentSchema, currentSnapshot } from '../iceberg/table-metadata';
+import type { DataFile, Snapshot } from '../iceberg/types';
+import { scratchName, tableFor } from './ingest';
+import type { LakePorts } from './ports';
+import { METER_READINGS, READINGS_HISTORY, READING_FIELDS, SNAPSHOT_LOG } from './tables';
+import { localPathResolver, writeRowsAsDataFiles } from './table-files';
+
+/** meter_readings summary property: the readings_history snapshot a run consumed up to. */
+export const HISTORY_SNAPSHOT_PROPERTY = 'meterlake.history-snapshot-id';
+export const DAY_MS = 86_400_000;
+/** Daily tags expire after this age by the Iceberg ref-age rule (settlement tags never). */
+export const DEFAULT_DAILY_TAG_MAX_AGE_MS = 400 * DAY_MS;
+export const DEFAULT_TARGET_FILE_SIZE_BYTES = 256 * 1024 * 1024;
+
+/** What a daily run will read: decided by snapshot ids, never by timestamps. */
+export interface DailyPlan {
+  /** readings_history snapshot consumed up to (inclusive). */
+  historySnapshotId: bigint | null;
+  /** The one the previous run consumed (exclusive); null on the first run. */
+  previousHistorySnapshotId: bigint | null;
+  /** meter_readings snapshot the run merges into (its commit is checked against it). */
+  meterReadingsSnapshotId: bigint | null;
+  /** History data files appended in between. */
+  newFiles: DataFile[];
+}
+
+export interface DayResult {
+  day: number;
+  removed: DataFile[];
+  added: DataFile[];
+  rows: number;
+}
+
+/** Runs after the snapshot commit, in the same run: gold tables, data quality, forecast… */
+export interface AfterCommitHook {
+  name: string;
+  run(ctx: AfterCommitContext): Promise<void>;
+}
+
+export interface AfterCommitContext {
+  ports: LakePorts;
+  tag: string;
+  runDate: string;
+  meterReadings: IcebergTable;
+  snapshot: Snapshot;
+  days: number[];
+}
+
+export interface DailyRunOptions {
+  /** The run's date (YYYY-MM-DD) for its tag `daily-<date>`; default: today (UTC). */
+  runDate?: string;
+  targetFileSizeBytes?: number;
+  dailyTagMaxAgeMs?: number;
+  hooks?: AfterCommitHook[];
+  /** Called after each merged day. */
+  onDay?: (done: number, total: number) => void;
+  /** Called between planning and commit (tests use it to commit a batch concurrently). */
+  afterPlan?: (plan: DailyPlan) => Promise<void>;
+}
+
+export interface DailyRunResult {
+  tag: string;
+  plan: DailyPlan;
+  snapshot: Snapshot | undefined;
+  days: DayResult[];
+  newVersions: number;
+  rowsWritten: number;
+  durationMs: number;
+}
+
+const dayString = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
+/** Plan a run: the history files appended since the snapshot the previous run consumed. */
+export async function planDailySnapshot(history: IcebergTable, meterReadings: IcebergTable): Promise<DailyPlan> {
+  const historyMeta = await history.metadata();
+  const mrMeta = await meterReadings.metadata();
+  const mrSnap = currentSnapshot(mrMeta);
+  const consumed = mrSnap?.summary[HISTORY_SNAPSHOT_PROPERTY];
+  const previous = consumed ? BigInt(consumed) : null;
+  const current = currentSnapshot(historyMeta)?.['snapshot-id'] ?? null;
+  const newFiles = current === null || current === previous ? [] : (await history.appendedDataFiles(previous, current)).map((e) => e.data_file);
+  return { historySnapshotId: current ?? previous, previousHistorySnapshotId: previous, meterReadingsSnapshotId: mrSnap?.['snapshot-id'] ?? null, newFiles };
+}
+
+/**
+ * Stage the new versions, split by interval day, as local Parquet files (one folder per day):
+ * each day then merges independently, as one Lambda of the Step Functions Map would.
+ */
+async function stageNewVersions(ports: LakePorts, history: IcebergTable, plan: DailyPlan, stageDir: string): Promise<Map<number, string>> {
+  const byDay = new Map<number, string>();
+  if (!plan.newFiles.length || plan.historySnapshotId === null) return byDay;
+  const wanted = new Set(plan.newFiles.map((f) => f.file_path));
+  const metadata = await history.metadata();
+  // Plan through the scan so delete files written by other engines are applied to new rows too.
+  const tasks = (await planFiles(history.io, metadata, { snapshot: { snapshotId: plan.historySnapshotId } })).filter((t) => wanted.has(t.dataFile.file_path));
+  // Files appended and then removed again (compaction) are read as appended.
+  const planned = new Set(tasks.map((t) => t.dataFile.file_path));
+  for (const f of plan.newFiles) if (!planned.has(f.file_path)) tasks.push({ dataFile: f, dataSequenceNumber: 0, deletes: [] });
+  const view = scratchName('new_versions');
+  await createScanView(ports.session, view, currentSchema(metadata), tasks, localPathResolver(ports.store, ports.tempDir));
+  await ports.session.run(
+    `COPY (SELECT *, CAST(floor(epoch_us(interval_start) / ${DAY_MS * 1000}) AS INTEGER) AS day FROM ${view}) ` +
+      `TO ${sqlString(stageDir)} (FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE)`,
+  );
+  await ports.session.run(`DROP VIEW ${view}`);
+  for (const entry of await readdir(stageDir)) {
+    const m = /^day=(-?\d+)$/.exec(entry);
+    if (m) byDay.set(Number(m[1]), path.join(stageDir, entry, '*.parquet'));
+  }
+  return byDay;
+}
+
+const COLUMNS = READING_FIELDS.join(', ');
+const ORDER = 'received_at DESC, source_file DESC, source_row DESC';
+
+/**
+ * The merge of one day: keys without a new version keep their row as it is (anti-join, no
+ * re-deduplication); for keys with new versions the greatest (received_at, source_file,
+ * source_row) among the current row and the new versions wins, version_count adds up and
+ * first_received_at keeps the earliest. Output sorted by (meter_id, interval_start).
+ */
+export function mergeDaySql(currentView: string, newVersionsGlob: string): string {
+  return `
+WITH fresh AS (SELECT ${COLUMNS} FROM read_parquet(${sqlString(newVersionsGlob)})),
+fresh_keys AS (SELECT DISTINCT meter_id, interval_start FROM fresh),
+untouched AS (
+  SELECT c.* FROM ${currentView} c ANTI JOIN fresh_keys k ON c.meter_id = k.meter_id AND c.interval_start = k.interval_start
+),
+candidates AS (
+  SELECT ${COLUMNS}, version_count, first_received_at FROM ${currentView} c
+    SEMI JOIN fresh_keys k ON c.meter_id = k.meter_id AND c.interval_start = k.interval_start
+  UNION ALL
+  SELECT ${COLUMNS}, 1 AS version_count, received_at AS first_received_at FROM fresh
+),
+ranked AS (
+  SELECT ${COLUMNS},
+    CAST(sum(version_count) OVER keyed AS INTEGER) AS version_count,
+    min(first_received_at) OVER keyed AS first_received_at,
+    row_number() OVER (PARTITION BY meter_id, interval_start ORDER BY ${ORDER}) AS rn
+  FROM candidates
+  WINDOW keyed AS (PARTITION BY meter_id, interval_start)
+)
+SELECT ${COLUMNS}, version_count, first_received_at FROM untouched
+UNION ALL
+SELECT ${COLUMNS}, version_count, first_received_at FROM ranked WHERE rn = 1`;
+}
+
+async function mergeDay(
+  ports: LakePorts, meterReadings: IcebergTable, day: number, newVersionsGlob: string, targetFileSizeBytes: number,
+  plannedFrom: bigint | null,
+): Promise<DayResult> {
+  const metadata = await meterReadings.metadata();
+  const tasks = plannedFrom === null ? [] : (await planFiles(meterReadings.io, metadata, { snapshot: { snapshotId: plannedFrom } }))
+    .filter((t) => t.dataFile.partition.interval_start_day === day);
+  const current = scratchName('current_day');
+  await createScanView(ports.session, current, currentSchema(metadata), tasks, localPathResolver(ports.store, ports.tempDir));
+  const merged = scratchName('merged_day');
+  try {
+    await ports.session.run(`CREATE TEMP TABLE ${merged} AS ${mergeDaySql(current, newVersionsGlob)}`);
+    const rows = Number(await ports.session.scalar<bigint>(`SELECT count(*) FROM ${merged}`));
+    const added = await writeRowsAsDataFiles(ports.session, ports.store, metadata, {
+      sourceSql: merged, sortBy: ['meter_id', 'interval_start'], targetFileSizeBytes,
+    });
+    return { day, removed: tasks.map((t) => t.dataFile), added, rows };
+  } finally {
+    await ports.session.run(`DROP TABLE IF EXISTS ${merged}; DROP VIEW IF EXISTS ${current}`);
+  }
+}
+
+/**
+ * The daily run: plan by snapshot ids, merge each touched day, commit ONE overwrite snapshot
+ * replacing exactly those days' files (checked against the snapshot it planned from), tag it
+ * `daily-<date>`, log it in snapshot_log, then run the after-commit hooks.
+ */
+export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions = {}): Promise<DailyRunResult> {
+  const started = ports.now();
+  const runDate = opts.runDate ?? new Date(started).toISOString().slice(0, 10);
+  const tag = `daily-${runDate}`;
+  const history = await tableFor(ports, READINGS_HISTORY);
+  const meterReadings = await tableFor(ports, METER_READINGS);
+  const plan = await planDailySnapshot(history, meterReadings);
+  const stageDir = path.join(ports.tempDir, scratchName('daily'));
+  await mkdir(stageDir, { recursive: true });
+  const days: DayResult[] = [];
+  let newVersions = 0;
+  try {
+    const staged = await stageNewVersions(ports, history, plan, stageDir);
+    newVersions = plan.newFiles.reduce((n, f) => n + f.record_count, 0);
+    const dayList = [...staged.keys()].sort((a, b) => a - b);
+    for (const day of dayList) {
+      days.push(await mergeDay(ports, meterReadings, day, staged.get(day)!, opts.targetFileSizeBytes ?? DEFAULT_TARGET_FILE_SIZE_BYTES, plan.meterReadingsSnapshotId));
+      opts.onDay?.(days.length, dayList.length);
+    }
+  } finally {
+    await rm(stageDir, { recursive: true, force: true });
+  }
+  await opts.afterPlan?.(plan);
+
+  let snapshot: Snapshot | undefined;
+  const changedDays = new Set(days.map((d) => d.day));
+  if (plan.historySnapshotId !== null && (days.length || plan.historySnapshotId !== plan.previousHistorySnapshotId)) {
+    const result = await meterReadings.commit({
+      operation: 'overwrite',
+      addDataFiles: days.flatMap((d) => d.added),
+      removePaths: days.flatMap((d) => d.removed.map((f) => f.file_path)),
+      plannedFromSnapshotId: plan.meterReadingsSnapshotId,
+      conflictFilter: (f) => changedDays.has(f.partition.interval_start_day as number),
+      summary: { [HISTORY_SNAPSHOT_PROPERTY]: String(plan.historySnapshotId), 'meterlake.run-date': runDate, 'meterlake.days-changed': String(days.length) },
+    });
+    snapshot = result.snapshot;
+  } else {
+    snapshot = currentSnapshot(await meterReadings.metadata());
+  }
+  if (snapshot) {
+    await meterReadings.setRef(tag, { type: 'tag', snapshotId: snapshot['snapshot-id'], maxRefAgeMs: opts.dailyTagMaxAgeMs ?? DEFAULT_DAILY_TAG_MAX_AGE_MS });
+  }
+  const result: DailyRunResult = {
+    tag, plan, snapshot, days, newVersions,
+    rowsWritten: days.reduce((n, d) => n + d.rows, 0),
+    durationMs: ports.now() - started,
+  };
+  await logRun(ports, result);
+  if (snapshot) {
+    for (const hook of opts.hooks ?? []) {
+      await hook.run({ ports, tag, runDate, meterReadings, snapshot, days: [...changedDays] });
+    }
+  }
+  return result;
+}
+
+async function logRun(ports: LakePorts, r: DailyRunResult): Promise<void> {
+  const log = await tableFor(ports, SNAPSHOT_LOG);
+  const id = (v: bigint | null | undefined) => (v === null || v === undefined ? 'NULL' : `${v}::BIGINT`);
+  const scratch = scratchName('snapshot_log_row');
+  await ports.session.run(`CREATE TEMP TABLE ${scratch} AS SELECT
+    ${sqlString(`${r.tag}@${ports.now()}`)} AS run_id, ${sqlString(r.tag)} AS tag, ${id(r.snapshot?.['snapshot-id'])} AS meter_readings_snapshot_id,
+    ${id(r.plan.historySnapshotId)} AS history_snapshot_id, ${id(r.plan.previousHistorySnapshotId)} AS previous_history_snapshot_id,
+    ${r.plan.newFiles.length}::INTEGER AS history_files, ${r.newVersions}::BIGINT AS new_versions, ${r.days.length}::INTEGER AS days_changed,
+    ${sqlString(r.days.map((d) => dayString(d.day)).join(','))} AS days, ${r.rowsWritten}::BIGINT AS rows_written,
+    ${r.days.reduce((n, d) => n + d.added.length, 0)}::INTEGER AS files_added, ${r.days.reduce((n, d) => n + d.removed.length, 0)}::INTEGER AS files_removed,
+    ${r.durationMs}::BIGINT AS duration_ms, to_timestamp(${ports.now() / 1000}) AS run_at`);
+  try {
+    await log.append(await writeRowsAsDataFiles(ports.session, ports.store, await log.metadata(), { sourceSql: scratch }), { 'meterlake.tag': r.tag });
+  } finally {
+    await ports.session.run(`DROP TABLE ${scratch}`);
+  }
+}
