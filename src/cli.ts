@@ -3,9 +3,11 @@ import { registerGenerate } from './local/commands/generate';
 import { registerHistory } from './local/commands/history';
 import { registerIngest } from './local/commands/ingest';
 import { registerQuery } from './local/commands/query';
+import { registerSnapshot } from './local/commands/snapshot';
 import { registerSources } from './local/commands/sources';
 import { registerStart } from './local/commands/start';
 import { registerTables } from './local/commands/tables';
+import { registerTags } from './local/commands/tags';
 
 /** The `meterlake` command: each subcommand lives in src/local/commands/<name>.ts. */
 export function buildCli(): Command {
@@ -13,7 +15,7 @@ export function buildCli(): Command {
     .description('Serverless lakehouse for electricity meter data (local runtime: a folder as the lake, DuckDB as the engine)')
     .addOption(new Option('--lake <dir>', 'local lake folder').default('./.meterlake'))
     .showHelpAfterError();
-  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerQuery]) {
+  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerTags, registerSnapshot, registerQuery]) {
     register(program);
   }
   return program;

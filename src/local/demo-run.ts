@@ -14,7 +14,8 @@ export interface DemoRunOptions {
   meters?: number;
   days?: number;
   seed?: number;
-  log?: (line: string) => void;
+  /** Called after the last drop of each arrival day (UTC) has been committed. */
+  afterDay?: (day: string) => Promise<void>;
 }
 
 /** Load the drop schedule of an earlier generation, or generate the demo data set. */
@@ -56,16 +57,25 @@ export async function runDemoIngest(lake: LocalLake, opts: DemoRunOptions = {}):
   let alreadyIngested = 0;
   let processed = 0;
   const bar = progress('ingesting drops', drops.length);
-  for (const group of groups.values()) {
+  const groupList = [...groups.values()];
+  let dayHadNewDrops = false;
+  for (const [i, group] of groupList.entries()) {
     const events = [];
     for (const d of group) {
       const event = await localLandingEvent(lake, d.key, d.arrivalTime);
       if (done.has(batchIdOf(event))) alreadyIngested++;
       else events.push(event);
     }
-    if (events.length) await ingestAndCommit(lake, events, totals);
+    if (events.length) {
+      await ingestAndCommit(lake, events, totals);
+      dayHadNewDrops = true;
+    }
     processed += group.length;
     bar.update(processed, drops.length, group[0].arrivalTime.toISOString().slice(0, 16));
+    const day = group[0].arrivalTime.toISOString().slice(0, 10);
+    const nextDay = groupList[i + 1]?.[0].arrivalTime.toISOString().slice(0, 10);
+    if (day !== nextDay && dayHadNewDrops) await opts.afterDay?.(day);
+    if (day !== nextDay) dayHadNewDrops = false;
   }
   bar.stop();
   return { ...totals, drops: drops.length, alreadyIngested };

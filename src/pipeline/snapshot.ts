@@ -217,7 +217,9 @@ export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions =
   } else {
     snapshot = currentSnapshot(await meterReadings.metadata());
   }
-  if (snapshot) {
+  // A run with nothing new leaves an existing tag of its date where it is.
+  const tagged = (await meterReadings.metadata()).refs[tag];
+  if (snapshot && !(tagged && plan.historySnapshotId === plan.previousHistorySnapshotId)) {
     await meterReadings.setRef(tag, { type: 'tag', snapshotId: snapshot['snapshot-id'], maxRefAgeMs: opts.dailyTagMaxAgeMs ?? DEFAULT_DAILY_TAG_MAX_AGE_MS });
   }
   const result: DailyRunResult = {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { sqlString } from '../../src/engine/duckdb-session';
 import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
 import { scratchName, tableFor } from '../../src/pipeline/ingest';
+import { registerKnownAtView } from '../../src/pipeline/known-at';
 import { runDailySnapshot } from '../../src/pipeline/snapshot';
 import { METER_READINGS, READINGS_HISTORY } from '../../src/pipeline/tables';
 import { registerTableView, writeRowsAsDataFiles } from '../../src/pipeline/table-files';
@@ -45,9 +46,10 @@ function expectedSnapshot(batches: Batch[]): string[] {
   return [...best.entries()].map(([k, v]) => `${k}|${Math.round(v.kwh * 10)}|${v.order[1]}|${v.order[2]}|${v.count}|${new Date(v.first).toISOString()}`).sort();
 }
 
-async function actualSnapshot(lake: LocalLake, selector?: { ref: string }): Promise<string[]> {
+async function actualSnapshot(lake: LocalLake, selector?: { ref: string }, knownAtMs?: number): Promise<string[]> {
   const table = await tableFor(lake, METER_READINGS);
-  await registerTableView(lake.session, lake.store, table, 'mr', { snapshot: selector });
+  if (knownAtMs === undefined) await registerTableView(lake.session, lake.store, table, 'mr', { snapshot: selector });
+  else await registerKnownAtView(lake, 'mr', knownAtMs);
   const rows = await lake.session.all<{ k: string }>(`SELECT concat_ws('|', meter_id, strftime(interval_start, '%Y-%m-%dT%H:%M:%S.000Z'), CAST(round(kwh * 10) AS BIGINT), source_file, source_row, version_count, strftime(first_received_at, '%Y-%m-%dT%H:%M:%S.%gZ')) k FROM mr`);
   return rows.map((r) => r.k).sort();
 }
@@ -118,6 +120,19 @@ describe('daily snapshot: latest version per reading', () => {
         expected.push(expectedSnapshot(batches.slice(0, i + 1)));
       }
       for (const [i] of batches.entries()) expect(await actualSnapshot(lake, { ref: `daily-2021-03-0${i + 2}` })).toEqual(expected[i]);
+    });
+  });
+
+  test('as known at T, rebuilt from history alone, equals the daily tag that consumed exactly that history', async () => {
+    await withLake(async (lake) => {
+      const batches: Batch[] = [1, 2, 3].map((d) => ({ file: `landing/test/readings/k${d}.csv`, receivedAt: BASE + d * 86_400_000, versions: [{ meter: 0, slot: 2, kwh: d }, { meter: d, slot: 7, kwh: d * 2 }] }));
+      for (const [i, b] of batches.entries()) {
+        await commitBatch(lake, b);
+        await runDailySnapshot(lake, { runDate: `2021-03-0${i + 2}` });
+      }
+      for (const [i, b] of batches.entries()) {
+        expect(await actualSnapshot(lake, undefined, b.receivedAt)).toEqual(await actualSnapshot(lake, { ref: `daily-2021-03-0${i + 2}` }));
+      }
     });
   });
 });

@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
+import { runDailySnapshot } from '../../pipeline/snapshot';
 import { runDemoIngest } from '../demo-run';
+import { dailyHooks } from '../hooks';
 import { printLakeSummary, printTotals } from './summary';
 import { out, withLake } from './support';
 
 /** `meterlake start` */
 export function registerStart(program: Command): void {
   program.command('start')
-    .description('the main job: generate the demo data set (once), ingest it drop by drop, print a summary')
+    .description('the main job: generate the demo data set (once), ingest it drop by drop, run the daily snapshot after each day, print a summary')
     .option('--once', 'run to completion and exit (the default when CI=true)')
     .option('--meters <n>', 'demo meters', (v) => Number(v))
     .option('--days <n>', 'demo days', (v) => Number(v))
@@ -14,13 +16,21 @@ export function registerStart(program: Command): void {
     .action(async (opts, cmd: Command) => withLake(cmd, async (lake) => {
       const started = Date.now();
       out(`meterlake: lake at ${lake.dir}`);
-      const totals = await runDemoIngest(lake, opts);
+      const tags: string[] = [];
+      const totals = await runDemoIngest(lake, {
+        ...opts,
+        // The daily run after each demo day, as the schedule would trigger it.
+        afterDay: async (day) => { tags.push((await runDailySnapshot(lake, { runDate: day, hooks: dailyHooks() })).tag); },
+      });
       out(`\n${totals.drops} demo drops; ${totals.alreadyIngested} were already in the lake`);
       printTotals(totals);
+      if (tags.length) out(`daily snapshots: ${tags.length} tags, ${tags[0]} … ${tags.at(-1)}`);
       await printLakeSummary(lake);
       out(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Try:`);
       out(`  npx meterlake query "SELECT source, count(*) AS readings FROM readings_history GROUP BY source"`);
-      out('  npx meterlake history readings_history');
+      out('  npx meterlake history meter_readings');
+      out('  npx meterlake tags --table meter_readings');
+      if (tags.length) out(`  npx meterlake query "SELECT count(*) FROM meter_readings" --as-of ${tags[Math.floor(tags.length / 2)]}`);
       out('  npx meterlake ingest my-readings.csv --source default');
       out('  npx meterlake sources');
     }));

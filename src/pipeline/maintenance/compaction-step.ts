@@ -124,6 +124,7 @@ export async function compactTable(ports: LakePorts, table: IcebergTable, opts: 
   if (!bins.length || opts.dryRun) return report;
 
   const added: DataFile[] = [];
+  let committing = false;
   try {
     for (const bin of bins) {
       const { files, rows } = await rewriteBin(ports, m, bin, opts);
@@ -133,6 +134,7 @@ export async function compactTable(ports: LakePorts, table: IcebergTable, opts: 
     const plannedFrom = currentSnapshot(m)!['snapshot-id'];
     await assertNoNewDeletes(table, plannedFrom);
     report.purgedDeletedRows = removed.reduce((n, f) => n + f.record_count, 0) - report.rows;
+    committing = true;
     const result = await table.replace(removed.map((f) => f.file_path), added, {
       [MAINTENANCE_PROPERTY]: 'compaction',
       'meterlake.compacted-partitions': String(report.partitions),
@@ -140,8 +142,8 @@ export async function compactTable(ports: LakePorts, table: IcebergTable, opts: 
     });
     report.snapshotId = result.snapshot['snapshot-id'];
   } catch (err) {
-    // Uncommitted for sure: the new files are garbage (an unknown commit state keeps them).
-    if (err instanceof CommitConflictError || err instanceof CompactionAbortedError) {
+    // Known uncommitted: the new files are garbage. An unknown commit state keeps them.
+    if (!committing || err instanceof CommitConflictError) {
       await Promise.all(added.map((f) => ports.io.delete(f.file_path)));
     }
     throw err;

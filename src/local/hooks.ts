@@ -1,0 +1,6 @@
+import type { AfterCommitHook } from '../pipeline/snapshot';
+
+/** The after-commit hooks of the daily run in the local runtime (gold tables, data quality, forecast). */
+export function dailyHooks(): AfterCommitHook[] {
+  return [];
+}

@@ -1,0 +1,26 @@
+import { sqlIdent } from '../engine/duckdb-session';
+import { scratchName, tableFor } from './ingest';
+import type { LakePorts } from './ports';
+import { READINGS_HISTORY, READING_FIELDS } from './tables';
+import { registerTableView } from './table-files';
+
+/**
+ * "As known at T": the latest version per reading among the history rows received at or before
+ * T, rebuilt from readings_history alone — what meter_readings would have been with exactly
+ * that knowledge. Same columns as meter_readings.
+ */
+export async function registerKnownAtView(ports: LakePorts, viewName: string, knownAtMs: number): Promise<void> {
+  const history = scratchName('history_all');
+  await registerTableView(ports.session, ports.store, await tableFor(ports, READINGS_HISTORY), history);
+  const cols = READING_FIELDS.join(', ');
+  await ports.session.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdent(viewName)} AS
+    SELECT ${cols}, version_count, first_received_at FROM (
+      SELECT ${cols},
+        CAST(count(*) OVER keyed AS INTEGER) AS version_count,
+        min(received_at) OVER keyed AS first_received_at,
+        row_number() OVER (PARTITION BY meter_id, interval_start ORDER BY received_at DESC, source_file DESC, source_row DESC) AS rn
+      FROM ${history}
+      WHERE received_at <= make_timestamptz(${Math.round(knownAtMs * 1000)}::BIGINT)
+      WINDOW keyed AS (PARTITION BY meter_id, interval_start)
+    ) WHERE rn = 1`);
+}
