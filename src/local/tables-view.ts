@@ -1,10 +1,11 @@
 import { TableNotFoundError } from '../catalog/catalog';
 import { openTable } from '../catalog/open-table';
 import type { SnapshotSelector } from '../iceberg/scan';
+import { registerLiveView } from '../pipeline/live';
 import type { LakePorts } from '../pipeline/ports';
 import { registerTableView } from '../pipeline/table-files';
 
-/** Register every table of the catalog as a DuckDB view of the same name (at a selected version). */
+/** Register every table of the catalog as a DuckDB view of the same name (at a selected version), plus meter_readings_live. */
 export async function registerAllTables(ports: LakePorts, selector?: SnapshotSelector): Promise<string[]> {
   const names = await ports.catalog.listTables();
   for (const name of names) {
@@ -17,6 +18,7 @@ export async function registerAllTables(ports: LakePorts, selector?: SnapshotSel
       await registerTableView(ports.session, ports.store, table, name, {});
     }
   }
+  if (names.includes('meter_readings') && names.includes('readings_history')) await registerLiveView(ports, 'meter_readings_live');
   return names;
 }
 

@@ -16,7 +16,7 @@ import {
 import { CommitConflictError } from '../iceberg/errors';
 import type { IcebergTable } from '../iceberg/table';
 import { currentSnapshot } from '../iceberg/table-metadata';
-import type { DataFile, NestedField } from '../iceberg/types';
+import type { DataFile, NestedField, TableMetadata } from '../iceberg/types';
 import { BATCH_IDS_PROPERTY, committedBatchIds } from './commit';
 import type { CommitRequest, LandedObject } from './ingest';
 import type { LakePorts } from './ports';
@@ -231,6 +231,22 @@ async function replaceContentsOnce(table: IcebergTable, request: ReferenceCommit
       if (!(err instanceof CommitConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw err;
     }
   }
+}
+
+/**
+ * The snapshot of a reference table holding the latest drop that had arrived by `atMs` (the
+ * reference data "as of" a moment in data time, independent of when the commit ran);
+ * undefined when no retained snapshot is that old.
+ */
+export function referenceSnapshotAt(metadata: TableMetadata, atMs: number): bigint | undefined {
+  let best: { at: number; seq: number; id: bigint } | undefined;
+  for (const s of metadata.snapshots) {
+    const at = Date.parse(s.summary[RECEIVED_AT_PROPERTY] ?? '');
+    if (Number.isNaN(at) || at > atMs) continue;
+    const seq = s['sequence-number'];
+    if (!best || at > best.at || (at === best.at && seq > best.seq)) best = { at, seq, id: s['snapshot-id'] };
+  }
+  return best?.id;
 }
 
 /** The latest reference drop recorded in a table's retained snapshots. */

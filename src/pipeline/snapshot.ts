@@ -120,14 +120,14 @@ const COLUMNS = READING_FIELDS.join(', ');
 const ORDER = 'received_at DESC, source_file DESC, source_row DESC';
 
 /**
- * The merge of one day: keys without a new version keep their row as it is (anti-join, no
+ * Latest version per reading of a current snapshot plus new versions: keys without a new version keep their row as it is (anti-join, no
  * re-deduplication); for keys with new versions the greatest (received_at, source_file,
  * source_row) among the current row and the new versions wins, version_count adds up and
  * first_received_at keeps the earliest. Output sorted by (meter_id, interval_start).
  */
-export function mergeDaySql(currentView: string, newVersionsGlob: string): string {
+export function latestVersionSql(currentView: string, newVersions: string): string {
   return `
-WITH fresh AS (SELECT ${COLUMNS} FROM read_parquet(${sqlString(newVersionsGlob)})),
+WITH fresh AS (SELECT ${COLUMNS} FROM ${newVersions}),
 fresh_keys AS (SELECT DISTINCT meter_id, interval_start FROM fresh),
 untouched AS (
   SELECT c.* FROM ${currentView} c ANTI JOIN fresh_keys k ON c.meter_id = k.meter_id AND c.interval_start = k.interval_start
@@ -162,7 +162,7 @@ async function mergeDay(
   await createScanView(ports.session, current, currentSchema(metadata), tasks, localPathResolver(ports.store, ports.tempDir));
   const merged = scratchName('merged_day');
   try {
-    await ports.session.run(`CREATE TEMP TABLE ${merged} AS ${mergeDaySql(current, newVersionsGlob)}`);
+    await ports.session.run(`CREATE TEMP TABLE ${merged} AS ${latestVersionSql(current, `read_parquet(${sqlString(newVersionsGlob)})`)}`);
     const rows = Number(await ports.session.scalar<bigint>(`SELECT count(*) FROM ${merged}`));
     const added = await writeRowsAsDataFiles(ports.session, ports.store, metadata, {
       sourceSql: merged, sortBy: ['meter_id', 'interval_start'], targetFileSizeBytes,

@@ -3,6 +3,7 @@ import { sqlString } from '../../src/engine/duckdb-session';
 import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
 import { scratchName, tableFor } from '../../src/pipeline/ingest';
 import { registerKnownAtView } from '../../src/pipeline/known-at';
+import { registerLiveView } from '../../src/pipeline/live';
 import { runDailySnapshot } from '../../src/pipeline/snapshot';
 import { METER_READINGS, READINGS_HISTORY } from '../../src/pipeline/tables';
 import { registerTableView, writeRowsAsDataFiles } from '../../src/pipeline/table-files';
@@ -133,6 +134,20 @@ describe('daily snapshot: latest version per reading', () => {
       for (const [i, b] of batches.entries()) {
         expect(await actualSnapshot(lake, undefined, b.receivedAt)).toEqual(await actualSnapshot(lake, { ref: `daily-2021-03-0${i + 2}` }));
       }
+    });
+  });
+
+  test('meter_readings_live shows history committed after the last run, as the next run will', async () => {
+    await withLake(async (lake) => {
+      const first: Batch = { file: 'landing/test/readings/l1.csv', receivedAt: BASE + 86_400_000, versions: [{ meter: 1, slot: 3, kwh: 1 }, { meter: 2, slot: 4, kwh: 2 }] };
+      const after: Batch = { file: 'landing/test/readings/l2.csv', receivedAt: BASE + 2 * 86_400_000, versions: [{ meter: 1, slot: 3, kwh: 5 }, { meter: 3, slot: 9, kwh: 7 }] };
+      await commitBatch(lake, first);
+      await runDailySnapshot(lake, { runDate: '2021-03-02' });
+      await commitBatch(lake, after);
+      const live = await registerLiveView(lake, 'live');
+      expect(live.pendingFiles).toBe(1);
+      const rows = await lake.session.all<{ k: string }>(`SELECT concat_ws('|', meter_id, strftime(interval_start, '%Y-%m-%dT%H:%M:%S.000Z'), CAST(round(kwh * 10) AS BIGINT), source_file, source_row, version_count, strftime(first_received_at, '%Y-%m-%dT%H:%M:%S.%gZ')) k FROM live`);
+      expect(rows.map((r) => r.k).sort()).toEqual(expectedSnapshot([first, after]));
     });
   });
 });

@@ -8,7 +8,7 @@ import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
 import { commitBatches } from '../../src/pipeline/commit';
 import { batchIdOf, tableFor, type LandedObject } from '../../src/pipeline/ingest';
 import {
-  asCommitRequest, commitReferenceBatch, ingestReferenceObject, referenceTable, type ReferenceCommitRequest,
+  asCommitRequest, commitReferenceBatch, ingestReferenceObject, referenceSnapshotAt, referenceTable, type ReferenceCommitRequest,
 } from '../../src/pipeline/reference';
 import { registerTableView } from '../../src/pipeline/table-files';
 import { REJECTED_READINGS } from '../../src/pipeline/tables';
@@ -242,6 +242,16 @@ describe('reference drop ingest', () => {
 
     expect(asOfFirst).toEqual(['mp-a|London', 'mp-b|North']);
     expect(await tableRows('meterpoint')).toEqual(['mp-a|South', 'mp-c|East']);
+  });
+
+  test('the reference data as of a moment is the snapshot of the latest drop that had arrived by then', async () => {
+    const first = await ingestAndCommit(await land(await standard(), 'reference-2021-03-01.sqlite', new Date('2021-03-01T00:00:00Z')));
+    const second = await ingestAndCommit(await land(await standard(), 'reference-2021-03-08.sqlite', new Date('2021-03-08T00:00:00Z')));
+    const metadata = await (await referenceTable(lake, 'product')).metadata();
+
+    const picked = ['2021-02-28T23:59:59Z', '2021-03-07T12:00:00Z', '2021-03-08T00:00:00Z'].map((t) => referenceSnapshotAt(metadata, Date.parse(t)));
+
+    expect(picked).toEqual([undefined, first.summary.tables.product.snapshotId, second.summary.tables.product.snapshotId]);
   });
 
   test('redelivering a drop commits nothing', async () => {

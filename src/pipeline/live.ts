@@ -1,0 +1,29 @@
+import { sqlIdent } from '../engine/duckdb-session';
+import { createScanView } from '../engine/snapshot-view';
+import { planFiles } from '../iceberg/scan';
+import { currentSchema } from '../iceberg/table-metadata';
+import { scratchName, tableFor } from './ingest';
+import type { LakePorts } from './ports';
+import { latestVersionSql, planDailySnapshot } from './snapshot';
+import { METER_READINGS, READINGS_HISTORY } from './tables';
+import { localPathResolver, registerTableView } from './table-files';
+
+/**
+ * meter_readings_live: the latest daily snapshot plus the history rows committed after it (the
+ * files appended since the snapshot the last run consumed), latest version per reading — what
+ * the dashboard shows between daily runs. Same columns as meter_readings.
+ */
+export async function registerLiveView(ports: LakePorts, viewName: string): Promise<{ pendingFiles: number }> {
+  const history = await tableFor(ports, READINGS_HISTORY);
+  const meterReadings = await tableFor(ports, METER_READINGS);
+  const plan = await planDailySnapshot(history, meterReadings);
+  const current = scratchName('live_snapshot');
+  const pending = scratchName('live_pending');
+  await registerTableView(ports.session, ports.store, meterReadings, current, plan.meterReadingsSnapshotId === null ? {} : { snapshot: { snapshotId: plan.meterReadingsSnapshotId } });
+  const wanted = new Set(plan.newFiles.map((f) => f.file_path));
+  const historyMeta = await history.metadata();
+  const tasks = plan.historySnapshotId === null ? [] : (await planFiles(history.io, historyMeta, { snapshot: { snapshotId: plan.historySnapshotId } })).filter((t) => wanted.has(t.dataFile.file_path));
+  await createScanView(ports.session, pending, currentSchema(historyMeta), tasks, localPathResolver(ports.store, ports.tempDir));
+  await ports.session.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdent(viewName)} AS ${latestVersionSql(current, pending)}`);
+  return { pendingFiles: tasks.length };
+}
