@@ -1,6 +1,7 @@
+import { dataQualityHook } from '../pipeline/data-quality';
 import type { AfterCommitHook } from '../pipeline/snapshot';
 
 /** The after-commit hooks of the daily run in the local runtime (gold tables, data quality, forecast). */
 export function dailyHooks(): AfterCommitHook[] {
-  return [];
+  return [dataQualityHook];
 }

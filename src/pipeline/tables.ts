@@ -110,3 +110,22 @@ export const SNAPSHOT_LOG: TableDefinition = {
     ],
   },
 };
+
+/** Per source and interval day: completeness and quality of the latest snapshot. */
+export const DATA_QUALITY: TableDefinition = {
+  name: 'data_quality',
+  definition: {
+    fields: [
+      f(1, 'source', 'string'),
+      f(2, 'day', 'date', 'interval day (UTC)'),
+      f(3, 'meters', 'int', 'meters with at least one reading that day'),
+      f(4, 'expected_intervals', 'long', 'meters × intervals per day at each meter\'s interval length'),
+      f(5, 'received_intervals', 'long'),
+      f(6, 'missing_intervals', 'long'),
+      f(7, 'estimated_share', 'double', 'share of intervals whose latest version is estimated or substituted'),
+      f(8, 'corrections', 'long', 'versions received beyond the first'),
+      f(9, 'tag', 'string', 'daily run that computed the row'),
+    ],
+    partitionBy: [{ column: 'day', transform: 'identity' }],
+  },
+};
