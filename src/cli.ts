@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { registerGenerate } from './local/commands/generate';
 import { registerHistory } from './local/commands/history';
 import { registerIngest } from './local/commands/ingest';
+import { registerMaintain } from './local/commands/maintain';
 import { registerQuery } from './local/commands/query';
 import { registerSnapshot } from './local/commands/snapshot';
 import { registerSources } from './local/commands/sources';
@@ -15,7 +16,7 @@ export function buildCli(): Command {
     .description('Serverless lakehouse for electricity meter data (local runtime: a folder as the lake, DuckDB as the engine)')
     .addOption(new Option('--lake <dir>', 'local lake folder').default('./.meterlake'))
     .showHelpAfterError();
-  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerTags, registerSnapshot, registerQuery]) {
+  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerTags, registerSnapshot, registerMaintain, registerQuery]) {
     register(program);
   }
   return program;

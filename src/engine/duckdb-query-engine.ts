@@ -28,7 +28,10 @@ export function duckDbParamValue(value: unknown, type: SqlParamType, name: strin
     if (Number.isNaN(value.getTime())) throw new SqlParamValueError(`parameter ${name}: invalid Date`);
     return type === 'DATE' ? value.toISOString().slice(0, 10) : value.toISOString();
   }
-  if (type === 'BIGINT' && (typeof value === 'number' || typeof value === 'string')) return BigInt(value);
+  if (type === 'BIGINT' && (typeof value === 'number' || typeof value === 'string')) {
+    if (!/^-?\d+$/.test(String(value))) throw new SqlParamValueError(`parameter ${name}: ${String(value)} is not a valid BIGINT`);
+    return BigInt(value);
+  }
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return value;
   throw new SqlParamValueError(`parameter ${name}: cannot bind ${typeof value} as ${type}`);
 }

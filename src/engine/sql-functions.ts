@@ -176,7 +176,7 @@ export function lintSql(text: string, file = '<sql>'): SqlLintProblem[] {
     if (token.kind !== 'comment') previousText = token.kind === 'text' ? token.text : '';
     offset += token.text.length;
   }
-  return problems;
+  return problems.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
 /** Offset of the first character that is not whitespace or a comment. */

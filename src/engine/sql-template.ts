@@ -2,6 +2,7 @@
  * Portable SQL files (sql/views, sql/gold, …): one statement per file, table references as
  * template slots `{{table}}`, parameters as `:name` declared in a header `-- @param name TYPE`.
  * An engine renders a template: slots become its relation names, parameters positional `?`.
+ * Athena accepts `?` only in WHERE clauses, so portable templates use parameters only there.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';

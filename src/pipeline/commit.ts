@@ -3,8 +3,9 @@ import type { IcebergTable } from '../iceberg/table';
 import type { DataFile } from '../iceberg/types';
 import { scratchName, tableFor, type CommitRequest } from './ingest';
 import type { LakePorts } from './ports';
+import { commitReferenceBatches } from './reference';
 import { INGEST_LOG, READINGS_HISTORY, REJECTED_READINGS } from './tables';
-import { writeRowsAsDataFiles } from './table-files';
+import { registerTableView, writeRowsAsDataFiles } from './table-files';
 
 /** Snapshot summary property listing the batch ids a snapshot carries (the idempotency record). */
 export const BATCH_IDS_PROPERTY = 'meterlake.batch-ids';
@@ -23,6 +24,25 @@ export async function committedBatchIds(table: IcebergTable): Promise<Set<string
     for (const id of snap.summary[BATCH_IDS_PROPERTY]?.split(',') ?? []) if (id) ids.add(id);
   }
   return ids;
+}
+
+/**
+ * Batch ids among `candidates` that have an ingest_log row. Snapshot summaries remember batch ids
+ * only while their snapshots are retained; the ingest_log rows are kept forever, so a redelivery
+ * after snapshot expiry is still recognised.
+ */
+async function loggedBatchIds(ports: LakePorts, log: IcebergTable, candidates: string[]): Promise<string[]> {
+  if (!candidates.length || (await log.metadata())['current-snapshot-id'] === -1n) return [];
+  const view = scratchName('ingest_log_ids');
+  await registerTableView(ports.session, ports.store, log, view);
+  try {
+    const rows = await ports.session.all<{ batch_id: string }>(
+      `SELECT DISTINCT batch_id FROM ${view} WHERE batch_id IN (${candidates.map(sqlString).join(', ')})`,
+    );
+    return rows.map((r) => r.batch_id);
+  } finally {
+    await ports.session.run(`DROP VIEW IF EXISTS ${view}`);
+  }
 }
 
 /** Append files to a table as one snapshot unless these batches are already in it. */
@@ -69,8 +89,10 @@ export async function commitBatches(ports: LakePorts, requests: CommitRequest[])
   const rejected = await tableFor(ports, REJECTED_READINGS);
   const log = await tableFor(ports, INGEST_LOG);
   const alreadyLogged = await committedBatchIds(log);
+  for (const id of await loggedBatchIds(ports, log, unique.map((r) => r.batchId).filter((id) => !alreadyLogged.has(id)))) alreadyLogged.add(id);
   const fresh = unique.filter((r) => !alreadyLogged.has(r.batchId));
 
+  await commitReferenceBatches(ports, fresh.flatMap((r) => (r.reference ? [r.reference] : [])));
   const historySnapshotId = await appendOnce(history, fresh, (r) => r.historyFiles);
   await appendOnce(rejected, fresh, (r) => r.rejectedFiles);
   const logDone = await committedBatchIds(log);

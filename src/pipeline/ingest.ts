@@ -8,6 +8,7 @@ import {
 } from '../formats';
 import type { DataFile, TableMetadata } from '../iceberg/types';
 import type { LakePorts } from './ports';
+import { asCommitRequest, ingestReferenceObject, type ReferenceCommitRequest } from './reference';
 import { READINGS_HISTORY, REJECTED_READINGS, type TableDefinition } from './tables';
 import { writeRowsAsDataFiles } from './table-files';
 
@@ -37,6 +38,8 @@ export interface CommitRequest {
   quarantineKey?: string;
   historyFiles: DataFile[];
   rejectedFiles: DataFile[];
+  /** Reference drops: each reference table's new contents (committed by commitReferenceBatches). */
+  reference?: ReferenceCommitRequest;
 }
 
 /** Stable id of one delivery of one object version: redelivery of the same object gets the same id. */
@@ -102,9 +105,7 @@ export async function ingestObject(ports: LakePorts, obj: LandedObject): Promise
   const source = obj.key.split('/')[1] ?? 'unknown';
   try {
     const detected = detectFormat(obj.key, await readHead(localPath), ports.profiles);
-    if (detected.kind === 'reference') {
-      return { ...base, source, status: 'skipped', rowsIn: 0, accepted: 0, rejected: 0, reason: 'reference data is loaded by the reference pipeline' };
-    }
+    if (detected.kind === 'reference') return asCommitRequest(await ingestReferenceObject(ports, obj, batchId, localPath));
     const parsed = await parseReadingsFile(ports.session, localPath, detected.profile, {
       source: detected.source, sourceFile: obj.key, batchId, receivedAt: obj.arrivalTime,
     });

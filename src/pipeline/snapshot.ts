@@ -7,6 +7,7 @@ import { planFiles } from '../iceberg/scan';
 import { currentSchema, currentSnapshot } from '../iceberg/table-metadata';
 import type { DataFile, Snapshot } from '../iceberg/types';
 import { scratchName, tableFor } from './ingest';
+import { DEFAULT_RETENTION, dailyTagName } from './maintenance/tag-policy';
 import type { LakePorts } from './ports';
 import { METER_READINGS, READINGS_HISTORY, READING_FIELDS, SNAPSHOT_LOG } from './tables';
 import { localPathResolver, writeRowsAsDataFiles } from './table-files';
@@ -14,8 +15,6 @@ import { localPathResolver, writeRowsAsDataFiles } from './table-files';
 /** meter_readings summary property: the readings_history snapshot a run consumed up to. */
 export const HISTORY_SNAPSHOT_PROPERTY = 'meterlake.history-snapshot-id';
 export const DAY_MS = 86_400_000;
-/** Daily tags expire after this age by the Iceberg ref-age rule (settlement tags never). */
-export const DEFAULT_DAILY_TAG_MAX_AGE_MS = 400 * DAY_MS;
 export const DEFAULT_TARGET_FILE_SIZE_BYTES = 256 * 1024 * 1024;
 
 /** What a daily run will read: decided by snapshot ids, never by timestamps. */
@@ -181,7 +180,7 @@ async function mergeDay(
 export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions = {}): Promise<DailyRunResult> {
   const started = ports.now();
   const runDate = opts.runDate ?? new Date(started).toISOString().slice(0, 10);
-  const tag = `daily-${runDate}`;
+  const tag = dailyTagName(new Date(`${runDate}T00:00:00Z`));
   const history = await tableFor(ports, READINGS_HISTORY);
   const meterReadings = await tableFor(ports, METER_READINGS);
   const plan = await planDailySnapshot(history, meterReadings);
@@ -220,7 +219,7 @@ export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions =
   // A run with nothing new leaves an existing tag of its date where it is.
   const tagged = (await meterReadings.metadata()).refs[tag];
   if (snapshot && !(tagged && plan.historySnapshotId === plan.previousHistorySnapshotId)) {
-    await meterReadings.setRef(tag, { type: 'tag', snapshotId: snapshot['snapshot-id'], maxRefAgeMs: opts.dailyTagMaxAgeMs ?? DEFAULT_DAILY_TAG_MAX_AGE_MS });
+    await meterReadings.setRef(tag, { type: 'tag', snapshotId: snapshot['snapshot-id'], maxRefAgeMs: opts.dailyTagMaxAgeMs ?? DEFAULT_RETENTION.dailyTagMaxAgeMs });
   }
   const result: DailyRunResult = {
     tag, plan, snapshot, days, newVersions,

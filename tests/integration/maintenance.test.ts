@@ -1,4 +1,4 @@
-import { stat, utimes, writeFile } from 'node:fs/promises';
+import { stat, utimes } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureTable } from '../../src/catalog/open-table';
 import { sqlString } from '../../src/engine/duckdb-session';
@@ -65,8 +65,8 @@ async function assertValid(f: Fixture) {
   await assertValidTable(f.lake.io, metadataLocation, { duckdb: f.lake.session });
 }
 
-const exists = async (uri: string) => (await f_size(uri)) !== undefined;
-async function f_size(uri: string) {
+const exists = async (uri: string) => (await fileSize(uri)) !== undefined;
+async function fileSize(uri: string) {
   try {
     return (await stat(fileURLToPath(uri))).size;
   } catch {
@@ -254,7 +254,7 @@ async function positionDeleteFile(f: Fixture, target: DataFile, positions: numbe
   );
   return {
     content: FileContent.POSITION_DELETES, file_path: pathToFileURL(fileURLToPath(uri)).href, file_format: 'PARQUET',
-    partition: target.partition, record_count: positions.length, file_size_in_bytes: (await f_size(uri))!,
+    partition: target.partition, record_count: positions.length, file_size_in_bytes: (await fileSize(uri))!,
   };
 }
 

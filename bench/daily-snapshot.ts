@@ -1,0 +1,344 @@
+/**
+ * Daily run throughput: runDailySnapshot on a 100.8M-reading meter_readings plus a 5M-row drop in
+ * readings_history, next to the floor measured in the same run on the same input files — ONE DuckDB
+ * query computing latest-per-key (QUALIFY row_number) over the union of the affected days'
+ * existing meter_readings files and the drop's files, written as one Parquet file.
+ *
+ * Shape (built once, cached in bench/data/daily-snapshot/base-lake):
+ *   meter_readings = 35,000 meters × 48 half-hours × 60 days (2024-01-01 … 2024-02-29) = 100.8M rows,
+ *   one file per day, sorted by (meter_id, interval_start); readings_history holds the same rows
+ *   (received the next day 02:00) and meter_readings' snapshot records the history snapshot consumed.
+ *   The drop (received 2024-03-03), 3 appends: 3.36M new readings (2024-03-01 and -02, all meters),
+ *   0.99M corrections of 2024-02-29 (20,833 meters × 48) and 640k corrections over the 50 days
+ *   2024-01-10 … 2024-02-28 (12,800 keys a day) = 4,999,984 rows touching 53 interval days.
+ *
+ * Every measured run starts from a fresh copy of the base lake (data files hard-linked, metadata
+ * copied) in a fresh child process under /usr/bin/time -v (peak RSS). Ours and the floor alternate.
+ *
+ * Usage: npx tsx bench/daily-snapshot.ts [--reps 1] [--threads 2] [--memory 6GB] [--profile] [--rebuild]
+ *   --profile: also run a timed replica of runDailySnapshot's steps (plan / stage / per day: plan
+ *   files, merge, count, sort+write, footer metrics / commit) in a child, to show which step dominates.
+ * Keeps the last run's lake in bench/data/daily-snapshot/after-run-lake for bench/dashboard-query.ts.
+ */
+import { copyFile, link, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
+import { sqlString } from '../src/engine/duckdb-session';
+import { dataFileMetrics } from '../src/engine/parquet-metrics';
+import { writeDataFiles } from '../src/engine/parquet-writer';
+import { createScanView } from '../src/engine/snapshot-view';
+import { planFiles } from '../src/iceberg/scan';
+import { currentSchema, defaultSpec } from '../src/iceberg/table-metadata';
+import type { DataFile } from '../src/iceberg/types';
+import { openLocalLake, type LocalLake } from '../src/local/local-lake';
+import { scratchName, tableFor } from '../src/pipeline/ingest';
+import {
+  DAY_MS, DEFAULT_TARGET_FILE_SIZE_BYTES, HISTORY_SNAPSHOT_PROPERTY, latestVersionSql, planDailySnapshot, runDailySnapshot,
+} from '../src/pipeline/snapshot';
+import { localPathResolver, writeRowsAsDataFiles } from '../src/pipeline/table-files';
+import { METER_READINGS, READINGS_HISTORY, READING_FIELDS } from '../src/pipeline/tables';
+import { argValue, median, printTable, runChild } from './bench-util';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.join(HERE, 'data', 'daily-snapshot');
+const BASE = path.join(ROOT, 'base-lake');
+const MARKER = path.join(BASE, 'BUILD.json');
+const METERS = 35_000;
+const SLOTS = 48;
+const DAYS = 60;
+const EPOCH = "TIMESTAMPTZ '2024-01-01 00:00:00+00'";
+const DROP_RECEIVED = "TIMESTAMPTZ '2024-03-03 04:00:00+00'";
+const threads = Number(argValue('--threads') ?? 2);
+const memory = argValue('--memory') ?? '6GB';
+
+const meterId = (m: string) => `'m' || lpad(CAST(${m} AS VARCHAR), 6, '0')`;
+const kwh = (m: string, s: string, d: string, salt: number) => `round(CAST(hash(${m}, ${s}, ${d}, ${salt}) % 800 AS DOUBLE) / 1000, 3)`;
+const intervalStart = (d: string, s: string) => `${EPOCH} + to_minutes(CAST((${d} * ${SLOTS} + ${s}) * 30 AS BIGINT))`;
+
+/** One full base day as readings_history rows (received the next day at 02:00). */
+function baseDaySql(day: number): string {
+  return `SELECT ${meterId('m')} AS meter_id, ${intervalStart(String(day), 's')} AS interval_start, 30 AS interval_minutes,
+      ${kwh('m', 's', String(day), 0)} AS kwh, 'actual' AS quality, 'bench' AS source,
+      'landing/bench/readings/day-${day}.csv' AS source_file, CAST(m * ${SLOTS} + s + 1 AS BIGINT) AS source_row,
+      'base-${day}' AS batch_id, ${EPOCH} + to_days(${day + 1}) + to_hours(2) AS received_at
+    FROM range(${METERS}) a(m), range(${SLOTS}) b(s)`;
+}
+
+/** The drop's three batches (all received 2024-03-03 04:00 + k minutes). */
+function dropSql(): { label: string; sql: string }[] {
+  const cols = (m: string, s: string, d: string, quality: string, k: number, row: string) =>
+    `${meterId(m)} AS meter_id, ${intervalStart(d, s)} AS interval_start, 30 AS interval_minutes,
+     ${kwh(m, s, d, k + 1)} AS kwh, '${quality}' AS quality, 'bench' AS source,
+     'landing/bench/readings/drop-${k}.csv' AS source_file, CAST(${row} + 1 AS BIGINT) AS source_row,
+     'drop-${k}' AS batch_id, ${DROP_RECEIVED} + to_minutes(${k}) AS received_at`;
+  return [
+    { label: 'new: days 60-61, all meters', sql: `SELECT ${cols('m', 's', 'd', 'actual', 0, '(d - 60) * 1680000 + m * 48 + s')} FROM range(60, 62) c(d), range(${METERS}) a(m), range(${SLOTS}) b(s)` },
+    { label: 'corrections: day 59, 20,833 meters', sql: `SELECT ${cols('m', 's', '59', 'substituted', 1, 'm * 48 + s')} FROM range(20833) a(m), range(${SLOTS}) b(s)` },
+    { label: 'corrections: days 9-58, 12,800 keys/day', sql: `SELECT ${cols('(k * 7919 + d * 131) % 35000', 'k % 48', 'd', 'substituted', 2, '(d - 9) * 12800 + k')} FROM range(9, 59) c(d), range(12800) a(k)` },
+  ];
+}
+
+async function buildBase(): Promise<void> {
+  await rm(BASE, { recursive: true, force: true });
+  const lake = await openLocalLake(BASE, { threads, memoryLimit: memory });
+  const t0 = performance.now();
+  try {
+    const history = await tableFor(lake, READINGS_HISTORY);
+    const readings = await tableFor(lake, METER_READINGS);
+    const hMeta = await history.metadata();
+    const mMeta = await readings.metadata();
+    const historyFiles: DataFile[] = [];
+    const readingFiles: DataFile[] = [];
+    for (let day = 0; day < DAYS; day++) {
+      const scratch = scratchName('base_day');
+      await lake.session.run(`CREATE TEMP TABLE ${scratch} AS ${baseDaySql(day)}`);
+      historyFiles.push(...(await writeRowsAsDataFiles(lake.session, lake.store, hMeta, { sourceSql: scratch })));
+      readingFiles.push(...(await writeRowsAsDataFiles(lake.session, lake.store, mMeta, {
+        sourceSql: `SELECT *, 1 AS version_count, received_at AS first_received_at FROM ${scratch}`,
+        sortBy: ['meter_id', 'interval_start'], targetFileSizeBytes: DEFAULT_TARGET_FILE_SIZE_BYTES,
+      })));
+      await lake.session.run(`DROP TABLE ${scratch}`);
+      if (day % 10 === 9) console.error(`base: ${day + 1}/${DAYS} days written, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    }
+    const h0 = await history.append(historyFiles, { 'meterlake.bench': 'base' });
+    await readings.append(readingFiles, { [HISTORY_SNAPSHOT_PROPERTY]: String(h0.snapshot['snapshot-id']), 'meterlake.bench': 'base' });
+    const dropCounts: number[] = [];
+    for (const part of dropSql()) {
+      const files = await writeRowsAsDataFiles(lake.session, lake.store, hMeta, { sourceSql: part.sql });
+      await history.append(files, { 'meterlake.bench': `drop: ${part.label}` });
+      dropCounts.push(files.reduce((n, f) => n + f.record_count, 0));
+    }
+    const baseRows = readingFiles.reduce((n, f) => n + f.record_count, 0);
+    await writeFile(MARKER, JSON.stringify({
+      shape: `${METERS} meters × ${SLOTS} half-hours × ${DAYS} days`, baseRows, meterReadingsFiles: readingFiles.length,
+      historyFiles: historyFiles.length, dropRows: dropCounts, dropTotal: dropCounts.reduce((a, b) => a + b, 0),
+      buildSeconds: (performance.now() - t0) / 1000,
+    }, null, 2));
+    console.error(`base lake built in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${baseRows.toLocaleString()} rows, drop ${dropCounts.join(' + ')}`);
+  } finally {
+    lake.close();
+  }
+}
+
+/** Copy a lake: immutable data files hard-linked, everything else (metadata, hints) copied. */
+async function copyLake(from: string, to: string): Promise<void> {
+  await rm(to, { recursive: true, force: true });
+  for (const entry of await readdir(from, { withFileTypes: true, recursive: true })) {
+    const src = path.join(entry.parentPath, entry.name);
+    const rel = path.relative(from, src);
+    if (rel.startsWith('.tmp')) continue;
+    const dst = path.join(to, rel);
+    if (entry.isDirectory()) {
+      await mkdir(dst, { recursive: true });
+    } else if (entry.isFile()) {
+      await mkdir(path.dirname(dst), { recursive: true });
+      if (src.endsWith('.parquet') && rel.split(path.sep).includes('data')) await link(src, dst);
+      else await copyFile(src, dst);
+    }
+  }
+}
+
+const seconds = (t0: number) => (performance.now() - t0) / 1000;
+
+/** Child: the daily run through our path. */
+async function childOurs(dir: string): Promise<void> {
+  const lake = await openLocalLake(dir, { threads, memoryLimit: memory });
+  const t0 = performance.now();
+  const r = await runDailySnapshot(lake, { runDate: '2024-03-03' });
+  const wall = seconds(t0);
+  lake.close();
+  console.log(JSON.stringify({
+    seconds: wall, newVersions: r.newVersions, rowsWritten: r.rowsWritten, days: r.days.length,
+    filesAdded: r.days.reduce((n, d) => n + d.added.length, 0), filesRemoved: r.days.reduce((n, d) => n + d.removed.length, 0),
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  }));
+}
+
+/** The input files of the run: the drop's history files and the affected days' meter_readings files. */
+async function runInputs(lake: LocalLake): Promise<{ dropPaths: string[]; existingPaths: string[]; days: number[] }> {
+  const history = await tableFor(lake, READINGS_HISTORY);
+  const readings = await tableFor(lake, METER_READINGS);
+  const plan = await planDailySnapshot(history, readings);
+  const dropPaths = plan.newFiles.map((f) => fileURLToPath(f.file_path));
+  const days = (await lake.session.all<{ day: number }>(
+    `SELECT DISTINCT CAST(floor(epoch_us(interval_start) / ${DAY_MS * 1000}) AS INTEGER) AS day FROM read_parquet([${dropPaths.map(sqlString).join(', ')}])`,
+  )).map((r) => Number(r.day));
+  const daySet = new Set(days);
+  const existingPaths = (await readings.planFiles())
+    .filter((t) => daySet.has(t.dataFile.partition.interval_start_day as number))
+    .map((t) => fileURLToPath(t.dataFile.file_path));
+  return { dropPaths, existingPaths, days };
+}
+
+/** Child: the floor — one DuckDB query, latest per key over the same input files, written as Parquet. */
+async function childFloor(dir: string): Promise<void> {
+  const lake = await openLocalLake(dir, { threads, memoryLimit: memory });
+  const { dropPaths, existingPaths, days } = await runInputs(lake);
+  const cols = READING_FIELDS.join(', ');
+  const list = (paths: string[]) => `[${paths.map(sqlString).join(', ')}]`;
+  const out = path.join(dir, 'floor-out.parquet');
+  const t0 = performance.now();
+  const rows = await lake.session.all<{ Count: bigint }>(`COPY (
+    SELECT * FROM (
+      SELECT ${cols}, version_count, first_received_at FROM read_parquet(${list(existingPaths)})
+      UNION ALL
+      SELECT ${cols}, 1 AS version_count, received_at AS first_received_at FROM read_parquet(${list(dropPaths)})
+    ) QUALIFY row_number() OVER (PARTITION BY meter_id, interval_start ORDER BY received_at DESC, source_file DESC, source_row DESC) = 1
+  ) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`);
+  const wall = seconds(t0);
+  const newVersions = Number(await lake.session.scalar<bigint>(`SELECT count(*) FROM read_parquet(${list(dropPaths)})`));
+  const outBytes = (await stat(out)).size;
+  lake.close();
+  console.log(JSON.stringify({
+    seconds: wall, newVersions, rowsWritten: Number(rows[0]?.Count ?? 0), days: days.length, inputFiles: existingPaths.length + dropPaths.length,
+    outMb: outBytes / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024,
+  }));
+}
+
+/**
+ * Child: a timed replica of runDailySnapshot's steps (same SQL, same helpers), to locate the cost.
+ * Mirrors src/pipeline/snapshot.ts as of this bench; commit and snapshot_log are timed as one step.
+ */
+async function childProfile(dir: string): Promise<void> {
+  const lake = await openLocalLake(dir, { threads, memoryLimit: memory });
+  const timings: Record<string, number> = {};
+  const add = (k: string, t0: number) => { timings[k] = (timings[k] ?? 0) + seconds(t0); };
+  const tAll = performance.now();
+  let t0 = performance.now();
+  const history = await tableFor(lake, READINGS_HISTORY);
+  const readings = await tableFor(lake, METER_READINGS);
+  const plan = await planDailySnapshot(history, readings);
+  add('1 plan (incremental append scan)', t0);
+
+  t0 = performance.now();
+  const stageDir = path.join(lake.tempDir, scratchName('daily'));
+  await mkdir(stageDir, { recursive: true });
+  const hMeta = await history.metadata();
+  const wanted = new Set(plan.newFiles.map((f) => f.file_path));
+  const tasks = (await planFiles(history.io, hMeta, { snapshot: { snapshotId: plan.historySnapshotId! } })).filter((t) => wanted.has(t.dataFile.file_path));
+  const view = scratchName('new_versions');
+  await createScanView(lake.session, view, currentSchema(hMeta), tasks, localPathResolver(lake.store, lake.tempDir));
+  await lake.session.run(
+    `COPY (SELECT *, CAST(floor(epoch_us(interval_start) / ${DAY_MS * 1000}) AS INTEGER) AS day FROM ${view}) ` +
+      `TO ${sqlString(stageDir)} (FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE)`,
+  );
+  const staged = new Map<number, string>();
+  for (const entry of await readdir(stageDir)) {
+    const m = /^day=(-?\d+)$/.exec(entry);
+    if (m) staged.set(Number(m[1]), path.join(stageDir, entry, '*.parquet'));
+  }
+  add('2 stage new versions by day (COPY PARTITION_BY)', t0);
+
+  const mMeta = await readings.metadata();
+  const schema = currentSchema(mMeta);
+  const spec = defaultSpec(mMeta);
+  const added: DataFile[] = [];
+  const removed: string[] = [];
+  let rowsWritten = 0;
+  for (const day of [...staged.keys()].sort((a, b) => a - b)) {
+    t0 = performance.now();
+    const dayTasks = (await planFiles(readings.io, mMeta, { snapshot: { snapshotId: plan.meterReadingsSnapshotId! } }))
+      .filter((t) => t.dataFile.partition.interval_start_day === day);
+    const current = scratchName('current_day');
+    await createScanView(lake.session, current, schema, dayTasks, localPathResolver(lake.store, lake.tempDir));
+    add('3a per day: planFiles (whole table) + scan view', t0);
+    t0 = performance.now();
+    const merged = scratchName('merged_day');
+    await lake.session.run(`CREATE TEMP TABLE ${merged} AS ${latestVersionSql(current, `read_parquet(${sqlString(staged.get(day)!)})`)}`);
+    add('3b per day: merge into TEMP TABLE (anti-join + window)', t0);
+    t0 = performance.now();
+    rowsWritten += Number(await lake.session.scalar<bigint>(`SELECT count(*) FROM ${merged}`));
+    add('3c per day: count(*)', t0);
+    t0 = performance.now();
+    const written = await writeDataFiles(lake.session, {
+      sourceSql: merged, schema, spec, outputDir: path.join(fileURLToPath(mMeta.location), 'data'),
+      targetFileSizeBytes: DEFAULT_TARGET_FILE_SIZE_BYTES, sortBy: ['meter_id', 'interval_start'],
+    });
+    add('3d per day: writeDataFiles (stage table + ORDER BY COPY)', t0);
+    t0 = performance.now();
+    for (const w of written) added.push(await dataFileMetrics(lake.session, w.localPath, schema, { filePath: `file://${w.localPath}`, partition: w.partition }));
+    add('3e per day: footer metrics', t0);
+    removed.push(...dayTasks.map((t) => t.dataFile.file_path));
+    await lake.session.run(`DROP TABLE IF EXISTS ${merged}; DROP VIEW IF EXISTS ${current}`);
+  }
+  await rm(stageDir, { recursive: true, force: true });
+
+  t0 = performance.now();
+  const changedDays = new Set(staged.keys());
+  await readings.commit({
+    operation: 'overwrite', addDataFiles: added, removePaths: removed, plannedFromSnapshotId: plan.meterReadingsSnapshotId,
+    conflictFilter: (f) => changedDays.has(f.partition.interval_start_day as number),
+    summary: { [HISTORY_SNAPSHOT_PROPERTY]: String(plan.historySnapshotId) },
+  });
+  add('4 commit (overwrite)', t0);
+  const total = seconds(tAll);
+  lake.close();
+  console.log(JSON.stringify({ seconds: total, rowsWritten, days: staged.size, timings, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+}
+
+interface Measured { seconds: number; wallMs: number; peakRssMb: number; newVersions: number; rowsWritten: number; days: number; extra: Record<string, unknown> }
+
+async function measure(kind: 'ours' | 'floor' | 'profile', keep: boolean): Promise<Measured> {
+  const dir = path.join(ROOT, keep ? 'after-run-lake' : `run-${kind}`);
+  await copyLake(BASE, dir);
+  const load = loadavg()[0];
+  const child = await runChild(fileURLToPath(import.meta.url), ['--child', kind, '--lake', dir, '--threads', String(threads), '--memory', memory]);
+  if (!keep) await rm(dir, { recursive: true, force: true });
+  const r = child.result;
+  console.error(`${kind}: ${Number(r.seconds).toFixed(1)} s in-process, ${(child.wallMs / 1000).toFixed(1)} s wall, ${child.peakRssMb.toFixed(0)} MB peak RSS (load ${load.toFixed(2)})`);
+  return {
+    seconds: Number(r.seconds), wallMs: child.wallMs, peakRssMb: child.peakRssMb,
+    newVersions: Number(r.newVersions ?? 0), rowsWritten: Number(r.rowsWritten), days: Number(r.days), extra: { ...r, loadAtStart: load },
+  };
+}
+
+async function main(): Promise<void> {
+  const child = argValue('--child');
+  if (child) {
+    const dir = argValue('--lake')!;
+    if (child === 'ours') return childOurs(dir);
+    if (child === 'floor') return childFloor(dir);
+    if (child === 'profile') return childProfile(dir);
+    throw new Error(`unknown --child ${child}`);
+  }
+  const reps = Number(argValue('--reps') ?? 1);
+  const rebuilt = process.argv.includes('--rebuild') || !(await stat(MARKER).catch(() => undefined));
+  if (rebuilt) await buildBase();
+  const build = JSON.parse(await readFile(MARKER, 'utf8')) as Record<string, unknown>;
+  console.error(`base lake: ${JSON.stringify(build)}`);
+  const loadBefore = loadavg();
+  const ours: Measured[] = [];
+  const floor: Measured[] = [];
+  for (let rep = 0; rep < reps; rep++) {
+    floor.push(await measure('floor', false));
+    ours.push(await measure('ours', rep === reps - 1));
+  }
+  const loadAfter = loadavg();
+  const med = (xs: Measured[], f: (m: Measured) => number) => median(xs.map(f));
+  const fS = med(floor, (m) => m.seconds);
+  const oS = med(ours, (m) => m.seconds);
+  const row = (label: string, xs: Measured[], s: number, ratio: string) => [
+    label, s.toFixed(1), (med(xs, (m) => m.wallMs) / 1000).toFixed(1), (xs[0].newVersions / s / 1e6).toFixed(3),
+    (xs[0].rowsWritten / s / 1e6).toFixed(2), ratio, med(xs, (m) => m.peakRssMb).toFixed(0), xs.map((m) => m.seconds.toFixed(1)).join(' / '),
+  ];
+  console.log(`\n${build.shape} = ${Number(build.baseRows).toLocaleString()} rows; drop ${Number(build.dropTotal).toLocaleString()} rows over ${ours[0].days} days; threads=${threads}, memory_limit=${memory}; load avg before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}\n`);
+  printTable(['path', 'median s (in-process)', 'process wall s', 'new versions/s (M)', 'rows written/s (M)', 'x floor', 'peak RSS MB', 'runs (s)'], [
+    row('floor: one QUALIFY row_number query → Parquet', floor, fS, '1.00'),
+    row('ours: runDailySnapshot', ours, oS, (fS / oS).toFixed(2)),
+  ]);
+  console.log(`\nours: ${ours[0].days} days, ${ours[0].rowsWritten.toLocaleString()} rows written, files +${String(ours[0].extra.filesAdded)} −${String(ours[0].extra.filesRemoved)}; floor: ${floor[0].rowsWritten.toLocaleString()} rows, ${Number(floor[0].extra.outMb).toFixed(0)} MB, ${String(floor[0].extra.inputFiles)} input files`);
+  console.log(`throughput ratio ours/floor = ${(fS / oS).toFixed(2)} (target >= 0.5)`);
+  if (process.argv.includes('--profile')) {
+    const p = await measure('profile', false);
+    const timings = p.extra.timings as Record<string, number>;
+    console.log(`\nprofile (timed replica of runDailySnapshot, ${p.seconds.toFixed(1)} s, peak RSS ${p.peakRssMb.toFixed(0)} MB):\n`);
+    printTable(['step', 's', 'share'], Object.entries(timings).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v.toFixed(1), `${((v / p.seconds) * 100).toFixed(0)}%`]));
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
