@@ -1,7 +1,8 @@
 import { dataQualityHook } from '../pipeline/data-quality';
+import { goldTablesHook } from '../pipeline/gold';
 import type { AfterCommitHook } from '../pipeline/snapshot';
 
 /** The after-commit hooks of the daily run in the local runtime (gold tables, data quality, forecast). */
 export function dailyHooks(): AfterCommitHook[] {
-  return [dataQualityHook];
+  return [dataQualityHook, goldTablesHook()];
 }

@@ -1,6 +1,7 @@
 import { TableNotFoundError } from '../catalog/catalog';
 import { openTable } from '../catalog/open-table';
 import type { SnapshotSelector } from '../iceberg/scan';
+import { registerSqlViews } from '../pipeline/gold';
 import { registerLiveView } from '../pipeline/live';
 import type { LakePorts } from '../pipeline/ports';
 import { registerTableView } from '../pipeline/table-files';
@@ -19,6 +20,8 @@ export async function registerAllTables(ports: LakePorts, selector?: SnapshotSel
     }
   }
   if (names.includes('meter_readings') && names.includes('readings_history')) await registerLiveView(ports, 'meter_readings_live');
+  // Analysts' views need their tables; before the first daily run and reference drop they are absent.
+  if (['meter_readings', 'agreement', 'product', 'meterpoint'].every((t) => names.includes(t))) await registerSqlViews(ports);
   return names;
 }
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { runDailySnapshot } from '../../pipeline/snapshot';
 import { runDemoIngest } from '../demo-run';
 import { dailyHooks } from '../hooks';
-import { printLakeSummary, printTotals } from './summary';
+import { printGoldSamples, printLakeSummary, printTotals } from './summary';
 import { out, withLake } from './support';
 
 /** `meterlake start` */
@@ -26,6 +26,7 @@ export function registerStart(program: Command): void {
       printTotals(totals);
       if (tags.length) out(`daily snapshots: ${tags.length} tags, ${tags[0]} … ${tags.at(-1)}`);
       await printLakeSummary(lake);
+      await printGoldSamples(lake);
       out(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Try:`);
       out(`  npx meterlake query "SELECT source, count(*) AS readings FROM readings_history GROUP BY source"`);
       out('  npx meterlake history meter_readings');

@@ -36,3 +36,12 @@ export async function printLakeSummary(lake: LocalLake): Promise<void> {
     out(q.length ? formatRows(q, 'table') : 'none');
   }
 }
+
+/** A few rows of each gold table (the analytics tables the daily run rebuilds). */
+export async function printGoldSamples(lake: LocalLake, rows = 3): Promise<void> {
+  const gold = (await lake.catalog.listTables()).filter((t) => t.startsWith('gold_'));
+  for (const name of gold) {
+    out(`\n${name} (sample)`);
+    out(formatRows(await lake.session.all(`SELECT * FROM ${name} LIMIT ${rows}`), 'table'));
+  }
+}
