@@ -24,10 +24,9 @@ export function formatMetadataVersion(version: number): string {
   return String(version).padStart(5, '0');
 }
 
-/** `<location>/metadata`, the folder holding a table's metadata files. */
-export function metadataDir(tableLocation: string): string {
-  return `${tableLocation.replace(/\/+$/, '')}/metadata`;
-}
+import { metadataDir } from '../iceberg/manifest';
+
+export { metadataDir };
 
 /** A new, unique metadata file URI for `version`: `<location>/metadata/<NNNNN>-<uuid>.metadata.json`. */
 export function newMetadataFileUri(tableLocation: string, version: number): string {

@@ -4,22 +4,12 @@
  * (read_parquet's `schema` parameter), so renamed columns read correctly and a file written
  * before a column was added reads NULL for it.
  */
-import type { DataFile, IcebergType, Schema } from '../iceberg/types';
+import type { FileScanTask } from '../iceberg/scan';
+import type { IcebergType, Schema } from '../iceberg/types';
 import { DuckDbSession, sqlIdent, sqlString } from './duckdb-session';
 import { duckDbType } from './iceberg-duckdb-types';
 
-/** A delete file the planner decided applies to a data file. */
-export interface DeleteFileTask {
-  readonly file: DataFile;
-  readonly sequenceNumber: number;
-}
-
-/** One data file of a scan and the delete files that apply to it. */
-export interface FileScanTask {
-  readonly dataFile: DataFile;
-  readonly dataSequenceNumber: number;
-  readonly deletes: readonly DeleteFileTask[];
-}
+export type { DeleteFileTask, FileScanTask } from '../iceberg/scan';
 
 /** Maps a file URI (as in the manifests) to a local path DuckDB can read. */
 export type ResolveLocalPath = (uri: string) => Promise<string>;

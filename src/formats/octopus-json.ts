@@ -4,7 +4,7 @@ import { FileRejectedError, type ParseContext, type ParseResult } from './canoni
 import { isUtf8, stripBom } from './read-head';
 import type { SourceProfile } from './source-profiles';
 import { StagingWriter } from './staging';
-import { validateStagedReadings } from './validate';
+import { profileValidationSpec, validateStagedReadings } from './validate';
 
 /**
  * Parse an Octopus-style "split" readings document
@@ -32,19 +32,7 @@ export async function parseOctopusJson(
     return await validateStagedReadings(
       session,
       { staged: writer.staged, preRejected: writer.preRejected },
-      {
-        profile,
-        timestamps: 'profile',
-        unit: profile.unit,
-        fixedMinutes: profile.intervalMinutes,
-        fieldNames: {
-          meterId: profile.columns.meterId,
-          timestamp: profile.columns.timestamp,
-          minutes: profile.columns.intervalMinutes ?? 'interval_minutes',
-          value: profile.columns.value,
-          quality: profile.columns.quality ?? 'quality',
-        },
-      },
+      profileValidationSpec(profile),
       ctx,
     );
   } finally {

@@ -4,7 +4,7 @@ import { FileRejectedError, type ParseContext, type ParseResult } from './canoni
 import { isUtf8, readHead, stripBom } from './read-head';
 import type { SourceProfile } from './source-profiles';
 import { tempName } from './sql-names';
-import { validateStagedReadings } from './validate';
+import { profileValidationSpec, validateStagedReadings } from './validate';
 
 /** DuckDB reader error types → our reason codes for records that cannot be split into fields. */
 const READER_ERROR_REASONS: Record<string, string> = {
@@ -64,19 +64,7 @@ export async function parseUtilityCsv(
     return await validateStagedReadings(
       session,
       { staged, preRejected, releaseAfterCheck: [raw] },
-      {
-        profile,
-        timestamps: 'profile',
-        unit: profile.unit,
-        fixedMinutes: profile.intervalMinutes,
-        fieldNames: {
-          meterId: profile.columns.meterId,
-          timestamp: profile.columns.timestamp,
-          minutes: profile.columns.intervalMinutes ?? 'interval_minutes',
-          value: profile.columns.value,
-          quality: profile.columns.quality ?? 'quality',
-        },
-      },
+      profileValidationSpec(profile),
       ctx,
     );
   } finally {

@@ -37,6 +37,23 @@ const MAX_START = '2100-01-01 00:00:00+00';
 const MAX_METER_ID_LENGTH = 64;
 
 /** Type, convert and check staged records; leaves accepted and rejected TEMP tables. */
+/** Validation of rows whose timestamps, unit and column names come from the source profile. */
+export function profileValidationSpec(profile: SourceProfile): ValidationSpec {
+  return {
+    profile,
+    timestamps: 'profile',
+    unit: profile.unit,
+    fixedMinutes: profile.intervalMinutes,
+    fieldNames: {
+      meterId: profile.columns.meterId,
+      timestamp: profile.columns.timestamp,
+      minutes: profile.columns.intervalMinutes ?? 'interval_minutes',
+      value: profile.columns.value,
+      quality: profile.columns.quality ?? 'quality',
+    },
+  };
+}
+
 export async function validateStagedReadings(
   session: DuckDbSession,
   input: StagedInput,

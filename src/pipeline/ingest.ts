@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ensureTable } from '../catalog/open-table';
 import { sqlIdent } from '../engine/duckdb-session';
@@ -7,6 +7,7 @@ import {
   FileRejectedError, detectFormat, dropParseResult, parseReadingsFile, READING_COLUMNS, REJECTED_COLUMNS,
 } from '../formats';
 import type { DataFile, TableMetadata } from '../iceberg/types';
+import { readHead } from '../formats/read-head';
 import type { LakePorts } from './ports';
 import { asCommitRequest, ingestReferenceObject, type ReferenceCommitRequest } from './reference';
 import { READINGS_HISTORY, REJECTED_READINGS, type TableDefinition } from './tables';
@@ -45,17 +46,6 @@ export interface CommitRequest {
 /** Stable id of one delivery of one object version: redelivery of the same object gets the same id. */
 export function batchIdOf(obj: LandedObject): string {
   return createHash('sha256').update(`${obj.bucket}\n${obj.key}\n${obj.versionId ?? obj.etag ?? ''}`).digest('hex').slice(0, 32);
-}
-
-async function readHead(localPath: string, bytes = 64 * 1024): Promise<Buffer> {
-  const fh = await open(localPath, 'r');
-  try {
-    const buf = Buffer.alloc(bytes);
-    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }
 
 /** Copy a rejected object to quarantine/ with a reason file beside it; returns the quarantine key. */

@@ -1,3 +1,4 @@
+import { withLocalFetch } from './icebird';
 /**
  * Read-only access to the golden Iceberg tables in `<repo>/../shared/fixtures/iceberg` (written by
  * Athena, Spark and the Java library). Their metadata names `s3://hyperparam-iceberg/<path>` or
@@ -98,28 +99,8 @@ export async function fixtureMetadataFiles(table: string): Promise<string[]> {
  * URL and has no hook for another transport; any other URL goes to the real fetch.
  */
 export async function withFixtureFetch<T>(fn: () => Promise<T>): Promise<T> {
-  const original = globalThis.fetch;
-  globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (!url.startsWith(ICEBIRD_HTTPS_PREFIX)) return original(input, init);
-    let data: Buffer;
-    try {
-      data = await fs.readFile(fixtureLocalPath(`s3://hyperparam-iceberg/${decodeURIComponent(url.slice(ICEBIRD_HTTPS_PREFIX.length))}`));
-    } catch {
-      return new Response('not found', { status: 404, statusText: 'Not Found' });
-    }
-    if (init?.method === 'HEAD') return new Response(null, { status: 200, headers: { 'content-length': String(data.length) } });
-    const range = /bytes=(\d+)-(\d*)/.exec(new Headers(init?.headers).get('range') ?? '');
-    if (range) {
-      const start = Number(range[1]);
-      const end = range[2] ? Number(range[2]) + 1 : data.length;
-      return new Response(new Uint8Array(data.subarray(start, end)), { status: 206 });
-    }
-    return new Response(new Uint8Array(data), { status: 200 });
-  }) as typeof fetch;
-  try {
-    return await fn();
-  } finally {
-    globalThis.fetch = original;
-  }
+  return withLocalFetch(
+    (url) => (url.startsWith(ICEBIRD_HTTPS_PREFIX) ? fixtureLocalPath(`s3://hyperparam-iceberg/${decodeURIComponent(url.slice(ICEBIRD_HTTPS_PREFIX.length))}`) : undefined),
+    fn,
+  );
 }

@@ -4,15 +4,16 @@ import { icebergMetadata, icebergRead } from 'icebird';
 import { parseTableMetadata } from '../../src/iceberg/metadata-json';
 
 /**
- * Read a table with icebird, the independent reader. icebird fetches by URL; Node's fetch has no
- * file:// support, so while it runs, file:// requests (HEAD and byte ranges) are answered from disk.
+ * Run `fn` while global fetch answers the URLs `localPathOf` maps (GET, HEAD and byte ranges)
+ * from local files; any other URL goes to the real fetch. icebird reads tables only by URL and has
+ * no hook for another transport, and Node's fetch has no file:// support.
  */
-async function withFileFetch<T>(fn: () => Promise<T>): Promise<T> {
+export async function withLocalFetch<T>(localPathOf: (url: string) => string | undefined, fn: () => Promise<T>): Promise<T> {
   const original = globalThis.fetch;
   globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (!url.startsWith('file://')) return original(input, init);
-    const path = fileURLToPath(url);
+    const path = localPathOf(url);
+    if (path === undefined) return original(input, init);
     let data: Buffer;
     try {
       data = await fs.readFile(path);
@@ -20,11 +21,10 @@ async function withFileFetch<T>(fn: () => Promise<T>): Promise<T> {
       return new Response('not found', { status: 404, statusText: 'Not Found' });
     }
     if (init?.method === 'HEAD') return new Response(null, { status: 200, headers: { 'content-length': String(data.length) } });
-    const range = new Headers(init?.headers).get('range');
-    const m = range ? /bytes=(\d+)-(\d*)/.exec(range) : null;
-    if (m) {
-      const start = Number(m[1]);
-      const end = m[2] ? Number(m[2]) + 1 : data.length;
+    const range = /bytes=(\d+)-(\d*)/.exec(new Headers(init?.headers).get('range') ?? '');
+    if (range) {
+      const start = Number(range[1]);
+      const end = range[2] ? Number(range[2]) + 1 : data.length;
       return new Response(new Uint8Array(data.subarray(start, end)), { status: 206 });
     }
     return new Response(new Uint8Array(data), { status: 200 });
@@ -35,6 +35,9 @@ async function withFileFetch<T>(fn: () => Promise<T>): Promise<T> {
     globalThis.fetch = original;
   }
 }
+
+/** Read with icebird, the independent reader, serving file:// URLs from disk. */
+const withFileFetch = <T>(fn: () => Promise<T>) => withLocalFetch((url) => (url.startsWith('file://') ? fileURLToPath(url) : undefined), fn);
 
 /** Rows of the table at `metadataFileName` (a file in <table>/metadata), at its current or a given snapshot. */
 export async function icebirdRows(
