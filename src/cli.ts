@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { registerAthenaDdl } from './local/commands/athena-ddl';
 import { registerGenerate } from './local/commands/generate';
 import { registerHistory } from './local/commands/history';
 import { registerIngest } from './local/commands/ingest';
@@ -16,7 +17,7 @@ export function buildCli(): Command {
     .description('Serverless lakehouse for electricity meter data (local runtime: a folder as the lake, DuckDB as the engine)')
     .addOption(new Option('--lake <dir>', 'local lake folder').default('./.meterlake'))
     .showHelpAfterError();
-  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerTags, registerSnapshot, registerMaintain, registerQuery]) {
+  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerTags, registerSnapshot, registerMaintain, registerQuery, registerAthenaDdl]) {
     register(program);
   }
   return program;
