@@ -12,13 +12,15 @@
  *   0.99M corrections of 2024-02-29 (20,833 meters × 48) and 640k corrections over the 50 days
  *   2024-01-10 … 2024-02-28 (12,800 keys a day) = 4,999,984 rows touching 53 interval days.
  *
- * Every measured run starts from a fresh copy of the base lake (data files hard-linked, metadata
- * copied) in a fresh child process under /usr/bin/time -v (peak RSS). Ours and the floor alternate.
+ * Every measured run starts from the same state: the lake folder is restored from a pristine copy
+ * (data files hard-linked, metadata copied; the lake never moves, since manifests hold absolute
+ * URIs), then the run happens in a fresh child process under /usr/bin/time -v (peak RSS). Ours and
+ * the floor alternate; ours runs last, so the lake is left in its after-run state for the dashboard.
  *
  * Usage: npx tsx bench/daily-snapshot.ts [--reps 1] [--threads 2] [--memory 6GB] [--profile] [--rebuild]
  *   --profile: also run a timed replica of runDailySnapshot's steps (plan / stage / per day: plan
  *   files, merge, count, sort+write, footer metrics / commit) in a child, to show which step dominates.
- * Keeps the last run's lake in bench/data/daily-snapshot/after-run-lake for bench/dashboard-query.ts.
+ * Leaves bench/data/daily-snapshot/base-lake after our daily run, for bench/dashboard-query.ts.
  */
 import { copyFile, link, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -43,8 +45,12 @@ import { argValue, median, printTable, runChild } from './bench-util';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(HERE, 'data', 'daily-snapshot');
+/** The lake runs happen in (manifests hold absolute URIs, so it never moves). */
 const BASE = path.join(ROOT, 'base-lake');
+/** Its state before any run (data files hard-linked): restored into BASE before each run. */
+const PRISTINE = path.join(ROOT, 'base-lake-pristine');
 const MARKER = path.join(BASE, 'BUILD.json');
+const PRISTINE_MARKER = path.join(PRISTINE, 'BUILD.json');
 const METERS = 35_000;
 const SLOTS = 48;
 const DAYS = 60;
@@ -280,12 +286,10 @@ async function childProfile(dir: string): Promise<void> {
 
 interface Measured { seconds: number; wallMs: number; peakRssMb: number; newVersions: number; rowsWritten: number; days: number; extra: Record<string, unknown> }
 
-async function measure(kind: 'ours' | 'floor' | 'profile', keep: boolean): Promise<Measured> {
-  const dir = path.join(ROOT, keep ? 'after-run-lake' : `run-${kind}`);
-  await copyLake(BASE, dir);
+async function measure(kind: 'ours' | 'floor' | 'profile'): Promise<Measured> {
+  await copyLake(PRISTINE, BASE);
   const load = loadavg()[0];
-  const child = await runChild(fileURLToPath(import.meta.url), ['--child', kind, '--lake', dir, '--threads', String(threads), '--memory', memory]);
-  if (!keep) await rm(dir, { recursive: true, force: true });
+  const child = await runChild(fileURLToPath(import.meta.url), ['--child', kind, '--lake', BASE, '--threads', String(threads), '--memory', memory]);
   const r = child.result;
   console.error(`${kind}: ${Number(r.seconds).toFixed(1)} s in-process, ${(child.wallMs / 1000).toFixed(1)} s wall, ${child.peakRssMb.toFixed(0)} MB peak RSS (load ${load.toFixed(2)})`);
   return {
@@ -304,16 +308,22 @@ async function main(): Promise<void> {
     throw new Error(`unknown --child ${child}`);
   }
   const reps = Number(argValue('--reps') ?? 1);
-  const rebuilt = process.argv.includes('--rebuild') || !(await stat(MARKER).catch(() => undefined));
-  if (rebuilt) await buildBase();
-  const build = JSON.parse(await readFile(MARKER, 'utf8')) as Record<string, unknown>;
+  const exists = (file: string) => stat(file).then(() => true, () => false);
+  if (process.argv.includes('--rebuild') || !(await exists(PRISTINE_MARKER))) {
+    await rm(PRISTINE, { recursive: true, force: true });
+    // A lake built but never copied is still pristine: a run only starts after the copy exists.
+    if (process.argv.includes('--rebuild') || !(await exists(MARKER))) await buildBase();
+    await copyLake(BASE, PRISTINE);
+  }
+  const build = JSON.parse(await readFile(PRISTINE_MARKER, 'utf8')) as Record<string, unknown>;
   console.error(`base lake: ${JSON.stringify(build)}`);
+  const profile = process.argv.includes('--profile') ? await measure('profile') : undefined;
   const loadBefore = loadavg();
   const ours: Measured[] = [];
   const floor: Measured[] = [];
   for (let rep = 0; rep < reps; rep++) {
-    floor.push(await measure('floor', false));
-    ours.push(await measure('ours', rep === reps - 1));
+    floor.push(await measure('floor'));
+    ours.push(await measure('ours'));
   }
   const loadAfter = loadavg();
   const med = (xs: Measured[], f: (m: Measured) => number) => median(xs.map(f));
@@ -330,8 +340,8 @@ async function main(): Promise<void> {
   ]);
   console.log(`\nours: ${ours[0].days} days, ${ours[0].rowsWritten.toLocaleString()} rows written, files +${String(ours[0].extra.filesAdded)} −${String(ours[0].extra.filesRemoved)}; floor: ${floor[0].rowsWritten.toLocaleString()} rows, ${Number(floor[0].extra.outMb).toFixed(0)} MB, ${String(floor[0].extra.inputFiles)} input files`);
   console.log(`throughput ratio ours/floor = ${(fS / oS).toFixed(2)} (target >= 0.5)`);
-  if (process.argv.includes('--profile')) {
-    const p = await measure('profile', false);
+  if (profile) {
+    const p = profile;
     const timings = p.extra.timings as Record<string, number>;
     console.log(`\nprofile (timed replica of runDailySnapshot, ${p.seconds.toFixed(1)} s, peak RSS ${p.peakRssMb.toFixed(0)} MB):\n`);
     printTable(['step', 's', 'share'], Object.entries(timings).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v.toFixed(1), `${((v / p.seconds) * 100).toFixed(0)}%`]));

@@ -8,7 +8,7 @@
  * Reference in the same process: the same SQL on a bare read_parquet of the same planned files.
  *
  * Needs the lake of bench/daily-snapshot.ts (run that first).
- * Usage: npx tsx bench/dashboard-query.ts [--lake bench/data/daily-snapshot/after-run-lake] [--meters 30] [--threads 2]
+ * Usage: npx tsx bench/dashboard-query.ts [--lake bench/data/daily-snapshot/base-lake] [--meters 30] [--threads 2]
  */
 import * as path from 'node:path';
 import { loadavg } from 'node:os';
@@ -26,7 +26,7 @@ import { METER_READINGS } from '../src/pipeline/tables';
 import { argValue, printTable } from './bench-util';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const lakeDir = argValue('--lake') ?? path.join(HERE, 'data', 'daily-snapshot', 'after-run-lake');
+const lakeDir = argValue('--lake') ?? path.join(HERE, 'data', 'daily-snapshot', 'base-lake');
 const meterCount = Number(argValue('--meters') ?? 30);
 const threads = Number(argValue('--threads') ?? 2);
 const WARMUP = 3;
