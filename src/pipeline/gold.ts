@@ -40,20 +40,28 @@ export async function buildGoldTables(ctx: AfterCommitContext, opts: GoldOptions
   const { ports } = ctx;
   const views = loadSqlTemplates();
   const slots = new Map<string, string>();
+  // Tables are views over their snapshot's files; the analysts' views a gold query reads are
+  // materialised once per build (several gold tables read readings_enriched).
   const resolve = async (slot: string): Promise<string> => {
     let name = slots.get(slot);
-    if (!name) {
-      name = scratchName(`gold_${slot}`);
+    if (name) return name;
+    name = scratchName(`gold_${slot}`);
+    const view = views.get(slot);
+    if (view) {
+      for (const inner of view.slots) await resolve(inner);
+      const rendered = renderSql(view, { table: (s) => sqlIdent(slots.get(s)!) });
+      await ports.session.run(`CREATE TEMP TABLE ${sqlIdent(name)} AS ${rendered.sql}`);
+    } else {
       const table = slot === 'meter_readings' ? ctx.meterReadings : openTable(ports.catalog, slot, ports.io);
       const selector = slot === 'meter_readings' ? { snapshot: { snapshotId: ctx.snapshot['snapshot-id'] } } : {};
       await registerTableView(ports.session, ports.store, table, name, selector);
-      slots.set(slot, name);
     }
+    slots.set(slot, name);
     return name;
   };
   const built: { table: string; rows: number }[] = [];
   for (const file of listSqlFiles(SQL_GOLD_DIR)) {
-    const template: SqlTemplate = expandViews(loadSqlTemplate(file), views);
+    const template: SqlTemplate = loadSqlTemplate(file);
     for (const slot of template.slots) await resolve(slot);
     const params = { as_of_date: DEFAULT_AGREEMENTS_AS_OF, ...opts.params };
     const rendered = renderSql(template, { table: (slot) => sqlIdent(slots.get(slot)!), params });
@@ -72,7 +80,9 @@ export async function buildGoldTables(ctx: AfterCommitContext, opts: GoldOptions
       await ports.session.run(`DROP TABLE IF EXISTS ${result}`);
     }
   }
-  for (const name of slots.values()) await ports.session.run(`DROP VIEW IF EXISTS ${sqlIdent(name)}`);
+  for (const [slot, name] of slots) {
+    await ports.session.run(views.has(slot) ? `DROP TABLE IF EXISTS ${sqlIdent(name)}` : `DROP VIEW IF EXISTS ${sqlIdent(name)}`);
+  }
   return built;
 }
 
