@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { sqlString } from '../engine/duckdb-session';
 import { createScanView } from '../engine/snapshot-view';
 import type { IcebergTable } from '../iceberg/table';
-import { planFiles } from '../iceberg/scan';
+import { planFiles, type FileScanTask } from '../iceberg/scan';
 import { currentSchema, currentSnapshot } from '../iceberg/table-metadata';
 import type { DataFile, Snapshot } from '../iceberg/types';
 import { scratchName, tableFor } from './ingest';
@@ -151,24 +151,19 @@ SELECT ${COLUMNS}, version_count, first_received_at FROM ranked WHERE rn = 1`;
 }
 
 async function mergeDay(
-  ports: LakePorts, meterReadings: IcebergTable, day: number, newVersionsGlob: string, targetFileSizeBytes: number,
-  plannedFrom: bigint | null,
+  ports: LakePorts, meterReadings: IcebergTable, day: number, current: FileScanTask[], newVersionsGlob: string, targetFileSizeBytes: number,
 ): Promise<DayResult> {
   const metadata = await meterReadings.metadata();
-  const tasks = plannedFrom === null ? [] : (await planFiles(meterReadings.io, metadata, { snapshot: { snapshotId: plannedFrom } }))
-    .filter((t) => t.dataFile.partition.interval_start_day === day);
-  const current = scratchName('current_day');
-  await createScanView(ports.session, current, currentSchema(metadata), tasks, localPathResolver(ports.store, ports.tempDir));
-  const merged = scratchName('merged_day');
+  const currentView = scratchName('current_day');
+  await createScanView(ports.session, currentView, currentSchema(metadata), current, localPathResolver(ports.store, ports.tempDir));
   try {
-    await ports.session.run(`CREATE TEMP TABLE ${merged} AS ${latestVersionSql(current, `read_parquet(${sqlString(newVersionsGlob)})`)}`);
-    const rows = Number(await ports.session.scalar<bigint>(`SELECT count(*) FROM ${merged}`));
     const added = await writeRowsAsDataFiles(ports.session, ports.store, metadata, {
-      sourceSql: merged, sortBy: ['meter_id', 'interval_start'], targetFileSizeBytes,
+      sourceSql: latestVersionSql(currentView, `read_parquet(${sqlString(newVersionsGlob)})`),
+      sortBy: ['meter_id', 'interval_start'], targetFileSizeBytes,
     });
-    return { day, removed: tasks.map((t) => t.dataFile), added, rows };
+    return { day, removed: current.map((t) => t.dataFile), added, rows: added.reduce((n, f) => n + f.record_count, 0) };
   } finally {
-    await ports.session.run(`DROP TABLE IF EXISTS ${merged}; DROP VIEW IF EXISTS ${current}`);
+    await ports.session.run(`DROP VIEW IF EXISTS ${currentView}`);
   }
 }
 
@@ -192,8 +187,11 @@ export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions =
     const staged = await stageNewVersions(ports, history, plan, stageDir);
     newVersions = plan.newFiles.reduce((n, f) => n + f.record_count, 0);
     const dayList = [...staged.keys()].sort((a, b) => a - b);
+    // Plan meter_readings once; each day then merges from its own partition's files.
+    const currentTasks = plan.meterReadingsSnapshotId === null ? [] : await planFiles(meterReadings.io, await meterReadings.metadata(), { snapshot: { snapshotId: plan.meterReadingsSnapshotId } });
     for (const day of dayList) {
-      days.push(await mergeDay(ports, meterReadings, day, staged.get(day)!, opts.targetFileSizeBytes ?? DEFAULT_TARGET_FILE_SIZE_BYTES, plan.meterReadingsSnapshotId));
+      const current = currentTasks.filter((t) => t.dataFile.partition.interval_start_day === day);
+      days.push(await mergeDay(ports, meterReadings, day, current, staged.get(day)!, opts.targetFileSizeBytes ?? DEFAULT_TARGET_FILE_SIZE_BYTES));
       opts.onDay?.(days.length, dayList.length);
     }
   } finally {
