@@ -7,8 +7,11 @@
  * Usage: npx tsx bench/commit-planning.ts [--checkpoints 1,100,1000,10000] [--samples 20] [--dir <folder>]
  *                                         [--max-minutes 15] [--fast-build]
  * At each checkpoint c (the table holds c snapshots) it times `samples` plans, then the next
- * `samples` commits (c+1 … c+samples), all through the real FileCatalog. It also times the
- * metadata.json parse/serialize (lossless-json, what the catalog uses) against native JSON.
+ * `samples` commits (c+1 … c+samples), all through the real FileCatalog. Plans are timed in full
+ * and as a typical time-range plan (filter received_at >= the latest day: manifests whose partition
+ * summaries exclude that day are pruned; and the previous, complete day, 96 files at every
+ * checkpoint past the first day, which compares like for like). It also times the catalog's metadata.json parse/serialize
+ * (`parseTableMetadata` / `serializeTableMetadata`) against plain native JSON.
  * It stops early, saying so, when --max-minutes is exceeded.
  *
  * --fast-build: the history BETWEEN checkpoints is built by the same commit code (commitSnapshot:
@@ -151,7 +154,22 @@ async function main(): Promise<void> {
     // manifest part alone on already-loaded metadata.
     const metadata = await table.metadata();
     const planMs: number[] = [];
+    const rangePlanMs: number[] = [];
     const manifestOnlyMs: number[] = [];
+    const latestDay = FIRST_DAY + Math.floor((commits - 1) / 96);
+    const latestDayFilter = { op: 'gte' as const, field: 'received_at', value: BigInt(latestDay) * US_PER_DAY };
+    let rangeFiles = 0;
+    // The previous day is complete (96 files) at every checkpoint past the first day, so its plans compare like for like.
+    const fullDay = Math.max(FIRST_DAY, latestDay - 1);
+    const fullDayFilter = {
+      op: 'and' as const,
+      args: [
+        { op: 'gte' as const, field: 'received_at', value: BigInt(fullDay) * US_PER_DAY },
+        { op: 'lt' as const, field: 'received_at', value: BigInt(fullDay + 1) * US_PER_DAY },
+      ],
+    };
+    const fullDayMs: number[] = [];
+    let fullDayFiles = 0;
     let files = 0;
     for (let s = 0; s < samples; s++) {
       let t0 = performance.now();
@@ -160,13 +178,23 @@ async function main(): Promise<void> {
       t0 = performance.now();
       await planFiles(io, metadata, {});
       manifestOnlyMs.push(performance.now() - t0);
+      t0 = performance.now();
+      rangeFiles = (await table.planFiles({ filter: latestDayFilter })).length;
+      rangePlanMs.push(performance.now() - t0);
+      t0 = performance.now();
+      fullDayFiles = (await table.planFiles({ filter: fullDayFilter })).length;
+      fullDayMs.push(performance.now() - t0);
     }
     const manifests = await readManifestList(io, metadata.snapshots.at(-1)!['manifest-list']);
     const loadMs: number[] = [];
+    const coldLoadMs: number[] = [];
     for (let s = 0; s < Math.min(samples, 5); s++) {
       const t0 = performance.now();
       await table.metadata();
       loadMs.push(performance.now() - t0);
+      const t1 = performance.now();
+      await new FileCatalog({ io, warehouse: catalog.warehouse }).loadTable('bench_history');
+      coldLoadMs.push(performance.now() - t1);
     }
     const metadataFiles = (await readdir(path.join(fileURLToPath(location), 'metadata'))).filter((f) => f.endsWith('.metadata.json')).sort();
     const metadataBytes = (await stat(path.join(fileURLToPath(location), 'metadata', metadataFiles.at(-1)!))).size;
@@ -183,15 +211,16 @@ async function main(): Promise<void> {
     }
     rows.push([
       checkpoint, median(commitMs).toFixed(1), median(planMs).toFixed(1), median(manifestOnlyMs).toFixed(1),
-      median(loadMs).toFixed(1), files, manifests.length, (metadataBytes / 1024).toFixed(0),
+      `${median(rangePlanMs).toFixed(1)} (${rangeFiles} files)`, `${median(fullDayMs).toFixed(1)} (${fullDayFiles} files)`,
+      `${median(loadMs).toFixed(1)} / ${median(coldLoadMs).toFixed(1)}`, files, manifests.length, (metadataBytes / 1024).toFixed(0),
       `${parseMs.toFixed(1)} / ${nativeParseMs.toFixed(1)}`, `${serializeMs.toFixed(1)} / ${nativeSerializeMs.toFixed(1)}`,
     ]);
     process.stderr.write(`checkpoint ${checkpoint} done at ${((performance.now() - started) / 60000).toFixed(1)} min\n`);
   }
 
   printTable(
-    ['prior appends', 'commit ms (median)', 'plan ms (median)', 'plan ms, metadata preloaded', 'load metadata ms', 'live files', 'manifests', 'metadata.json KiB',
-      'parse ms lossless / JSON.parse', 'serialize ms lossless / JSON.stringify'],
+    ['prior appends', 'commit ms (median)', 'plan ms (median)', 'plan ms, metadata preloaded', 'latest-day plan ms', 'previous-day plan ms', 'load metadata ms cached / new catalog', 'live files', 'manifests',
+      'metadata.json KiB', 'parse ms ours / JSON.parse', 'serialize ms ours / JSON.stringify'],
     rows,
   );
   const at = (c: number) => rows.find((r) => r[0] === c);
@@ -199,7 +228,9 @@ async function main(): Promise<void> {
   const p10k = at(10000);
   if (p100 && p10k) {
     console.log(`\nplanning ratio 10,000 / 100 commits: ${(Number(p10k[2]) / Number(p100[2])).toFixed(2)}x (target <= 2x); ` +
-      `manifest part only: ${(Number(p10k[3]) / Number(p100[3])).toFixed(2)}x`);
+      `manifest part only: ${(Number(p10k[3]) / Number(p100[3])).toFixed(2)}x; ` +
+      `latest-day plan: ${(parseFloat(String(p10k[4])) / parseFloat(String(p100[4]))).toFixed(2)}x; ` +
+      `previous (full) day plan: ${(parseFloat(String(p10k[5])) / parseFloat(String(p100[5]))).toFixed(2)}x`);
   }
   if (growth.length) {
     console.log(`\n${fastBuild ? 'in-memory (--fast-build) ' : ''}commit time while building history (mean ms per commit over each 500):`);

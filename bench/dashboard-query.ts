@@ -8,13 +8,17 @@
  * Reference in the same process: the same SQL on a bare read_parquet of the same planned files.
  *
  * Needs the lake of bench/daily-snapshot.ts (run that first).
- * Usage: npx tsx bench/dashboard-query.ts [--lake bench/data/daily-snapshot/base-lake] [--meters 30] [--threads 2]
+ * Usage: npx tsx bench/dashboard-query.ts [--lake bench/data/daily-snapshot/base-lake] [--meters 30] [--threads 2] [--layout-experiment]
+ *   --layout-experiment: on the first 10 day files only, the same SQL (bare read_parquet) over
+ *   (a) those files as they are, (b) the same rows rewritten with 16,384-row row groups, (c) the same
+ *   rows as ONE file sorted by (meter_id, interval_start) — to show what files and row-group size cost.
  */
+import { mkdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { sqlString } from '../src/engine/duckdb-session';
+import { sqlString, type DuckDbSession } from '../src/engine/duckdb-session';
 import { createScanView } from '../src/engine/snapshot-view';
 import type { Predicate } from '../src/iceberg/expressions';
 import { planFiles } from '../src/iceberg/scan';
@@ -44,6 +48,44 @@ function* lcg(seed: number): Generator<number> {
     x = (x * 1103515245 + 12345) % 2147483648;
     yield x;
   }
+}
+
+interface LayoutResult { label: string; files: number; rowGroups: number; ms: number[] }
+
+/** Query the same rows in three layouts (see the usage note). */
+async function layoutExperiment(
+  session: DuckDbSession, scratchDir: string, paths: string[], meters: string[], sql: (from: string) => string,
+): Promise<LayoutResult[]> {
+  const dir = path.join(scratchDir, 'layout-experiment');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const list = (ps: string[]) => `[${ps.map(sqlString).join(', ')}]`;
+  const small: string[] = [];
+  for (const [i, p] of paths.entries()) {
+    const out = path.join(dir, `rg16k-${i}.parquet`);
+    await session.run(`COPY (SELECT * FROM read_parquet(${sqlString(p)})) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 16384)`);
+    small.push(out);
+  }
+  const one = path.join(dir, 'one-file.parquet');
+  await session.run(`COPY (SELECT * FROM read_parquet(${list(paths)}) ORDER BY meter_id, interval_start) TO ${sqlString(one)} (FORMAT parquet, COMPRESSION zstd)`);
+  const layouts: [string, string[]][] = [
+    ['10 day files as written (default 122,880-row row groups)', paths],
+    ['10 day files, 16,384-row row groups', small],
+    ['1 file for the 10 days, sorted by (meter_id, interval_start)', [one]],
+  ];
+  const results: LayoutResult[] = [];
+  for (const [label, ps] of layouts) {
+    const rowGroups = Number(await session.scalar<bigint>(`SELECT count(*) FROM parquet_metadata(${list(ps)}) WHERE path_in_schema = 'meter_id'`));
+    const ms: number[] = [];
+    for (const [i, meter] of meters.entries()) {
+      const t0 = performance.now();
+      await session.all(sql(`read_parquet(${list(ps)})`), [meter, '2000-01-01T00:00:00Z', '2100-01-01T00:00:00Z']);
+      if (i > 0) ms.push(performance.now() - t0);
+    }
+    results.push({ label, files: ps.length, rowGroups, ms });
+  }
+  await rm(dir, { recursive: true, force: true });
+  return results;
 }
 
 async function main(): Promise<void> {
@@ -100,6 +142,7 @@ async function main(): Promise<void> {
       samples.push({ plan: t1 - t0, view: t2 - t1, query: t3 - t2, total: t3 - t0, bare, files: tasks.length, rowGroups, hours: rows.length });
     }
   }
+  const experiment = process.argv.includes('--layout-experiment') ? await layoutExperiment(lake.session, lake.tempDir, allPaths.sort().slice(0, 10), meters.slice(WARMUP), sql) : undefined;
   lake.close();
 
   const col = (f: (s: (typeof samples)[number]) => number) => samples.map(f);
@@ -114,6 +157,10 @@ async function main(): Promise<void> {
     ['reference: same SQL on bare read_parquet of the planned files', ...fmt(col((s) => s.bare))],
   ]);
   console.log(`\nfiles planned per query: ${[...new Set(col((s) => s.files))].join(', ')} of ${all.length}; row groups whose meter_id min/max include the meter: median ${percentile(col((s) => s.rowGroups), 50)}, max ${Math.max(...col((s) => s.rowGroups))} of ${rowGroupsTotal}; hours returned: ${[...new Set(col((s) => s.hours))].join(', ')}`);
+  if (experiment) {
+    console.log('\nlayout experiment: 10 days (16.8M rows), same SQL on bare read_parquet, same meters:\n');
+    printTable(['layout', 'files', 'row groups', 'p50 ms', 'p95 ms'], experiment.map((e) => [e.label, e.files, e.rowGroups, ...fmt(e.ms)]));
+  }
   console.log(JSON.stringify({ p50: percentile(col((s) => s.total), 50), p95: percentile(col((s) => s.total), 95) }));
 }
 

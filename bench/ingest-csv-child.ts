@@ -6,21 +6,24 @@
  *   ours   <csv> <lakeDir> [threads] [memoryLimit]  ingestObject + commitBatches of landing/default/readings/<csv name>
  *   stages <csv> <lakeDir> [threads] [memoryLimit]  the same work step by step (parse, write history, write rejects,
  *                                                   commit), timing every SQL statement and sampling RSS per stage
- * memoryLimit '-' = DuckDB's default (80% of RAM). The lake's DuckDB temp directory is <lakeDir>/.tmp/duckdb.
+ * memoryLimit '-' = DuckDB's default (80% of RAM; the lake gets 'none', overriding its 1GB default). The lake's DuckDB
+ * temp directory is <lakeDir>/.tmp/duckdb.
  */
 import { link, mkdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DuckDbSession, sqlString, sqlIdent } from '../src/engine/duckdb-session';
-import { dropParseResult, parseReadingsFile, READING_COLUMNS, REJECTED_COLUMNS } from '../src/formats';
+import { acceptedTableSink, type AcceptedRowsSink, dropRejectedTable, parseReadingsFileInto, REJECTED_COLUMNS } from '../src/formats';
 import { openLocalLake } from '../src/local/local-lake';
 import { commitBatches } from '../src/pipeline/commit';
 import { batchIdOf, ingestObject, tableLayout, type CommitRequest, type LandedObject } from '../src/pipeline/ingest';
+import type { DataFile } from '../src/iceberg/types';
 import { READINGS_HISTORY, REJECTED_READINGS } from '../src/pipeline/tables';
 import { writeRowsAsDataFiles } from '../src/pipeline/table-files';
 
 const [mode, csv, workDir, threadsArg, memoryArg] = process.argv.slice(2);
 const threads = threadsArg ? Number(threadsArg) : undefined;
+/** '-' = DuckDB's default (no limit of ours): the floor's session gets none, the lake gets 'none'. */
 const memoryLimit = memoryArg && memoryArg !== '-' ? memoryArg : undefined;
 
 const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
@@ -86,7 +89,7 @@ async function floor(): Promise<void> {
 /** A fresh lake with the CSV hard-linked in as a landing object (no 600 MB copy). */
 async function landedLake() {
   await rm(workDir, { recursive: true, force: true });
-  const lake = await openLocalLake(workDir, { threads, memoryLimit });
+  const lake = await openLocalLake(workDir, { threads, memoryLimit: memoryLimit ?? 'none' });
   const key = `landing/default/readings/${path.basename(csv)}`;
   await mkdir(path.dirname(lake.store.localPath(key)!), { recursive: true });
   await link(csv, lake.store.localPath(key)!);
@@ -129,17 +132,28 @@ async function stages(): Promise<void> {
   const profile = lake.profiles.get('default')!;
   const batchId = batchIdOf(event);
   const mark = statements.length;
-  const parsed = await stage('parse+validate (parseReadingsFile)', () => parseReadingsFile(lake.session, lake.store.localPath(event.key)!, profile, {
-    source: 'default', sourceFile: event.key, batchId, receivedAt: event.arrivalTime,
-  }));
+  // As ingestObject does: the parse streams into one accepted TEMP table, written to history files; one stage.
+  const tableSink = acceptedTableSink(lake.session);
+  const historySink: AcceptedRowsSink<DataFile[]> = {
+    async write(acceptedSql) {
+      const { result: table } = await tableSink.write(acceptedSql);
+      const files = await writeRowsAsDataFiles(lake.session, lake.store, history, { sourceSql: table });
+      await tableSink.discard(table);
+      return { result: files, rows: files.reduce((sum, f) => sum + Number(f.record_count), 0) };
+    },
+    async discard() {},
+  };
+  const parsed = await stage('parse+validate+write readings_history files (parseReadingsFileInto)', () =>
+    parseReadingsFileInto(lake.session, lake.store.localPath(event.key)!, profile, {
+      source: 'default', sourceFile: event.key, batchId, receivedAt: event.arrivalTime,
+    }, historySink));
   const parseStatements = statements.slice(mark).filter((s) => s.ms >= 50);
   const select = (table: string, columns: readonly string[]) => `SELECT ${columns.map(sqlIdent).join(', ')} FROM ${table}`;
-  const historyFiles = await stage('write readings_history files', () =>
-    writeRowsAsDataFiles(lake.session, lake.store, history, { sourceSql: select(parsed.acceptedTable, READING_COLUMNS) }));
+  const historyFiles = parsed.written;
   const rejectedFiles = await stage('write rejected_readings files', async () => parsed.rejected > 0
     ? writeRowsAsDataFiles(lake.session, lake.store, rejectedLayout, { sourceSql: select(parsed.rejectedTable, REJECTED_COLUMNS) })
     : []);
-  await stage('drop temp tables', () => dropParseResult(lake.session, parsed));
+  await stage('drop temp tables', () => dropRejectedTable(lake.session, parsed));
   const request: CommitRequest = {
     batchId, source: 'default', key: event.key, receivedAt: event.arrivalTime.toISOString(), status: 'ingested',
     rowsIn: parsed.rowsIn, accepted: parsed.accepted, rejected: parsed.rejected, historyFiles, rejectedFiles,

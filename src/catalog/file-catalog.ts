@@ -18,6 +18,10 @@
  *   exists (or marker N does not name the base) → CommitConflictError before writing anything.
  * - createTable writes version 00000 the same way; an existing marker 00000 ⇒ TableAlreadyExistsError.
  * - The catalog never modifies metadata content (metadata-log etc. are the caller's job).
+ * - Metadata files are immutable, so the parsed metadata of each table's latest file is cached (the
+ *   commit path loads a table several times per round). The cached object is deep-frozen; callers get
+ *   a copy whose top-level object and collections are their own (nested snapshots/schemas are shared
+ *   and frozen: build new ones, as table-metadata.ts does).
  */
 import { NotFoundError, type FileIO } from '../iceberg/file-io';
 import { parseTableMetadata, serializeTableMetadata } from '../iceberg/metadata-json';
@@ -64,10 +68,30 @@ function versionHintUri(location: string): string {
   return `${metadataDir(location)}/version-hint.text`;
 }
 
+/** Freeze an object graph, so a shared cached metadata object cannot be changed by a caller. */
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+  return value;
+}
+
+/** A copy whose top-level object, arrays and maps belong to the caller (nested entries stay shared). */
+function ownTopLevel(metadata: TableMetadata): TableMetadata {
+  const copy = { ...metadata };
+  for (const [key, value] of Object.entries(copy)) {
+    if (Array.isArray(value)) (copy as Record<string, unknown>)[key] = [...(value as unknown[])];
+    else if (value !== null && typeof value === 'object') (copy as Record<string, unknown>)[key] = { ...value };
+  }
+  return copy;
+}
+
 /** Catalog over a FileIO whose commit point is a put-if-absent per-version marker. */
 export class FileCatalog implements Catalog {
   private readonly io: FileIO;
   readonly warehouse: string;
+  /** Per table: the latest metadata file read or written by this catalog, parsed and frozen. */
+  private readonly parsed = new Map<string, { metadataLocation: string; metadata: TableMetadata }>();
 
   constructor(options: FileCatalogOptions) {
     this.io = options.io;
@@ -113,6 +137,7 @@ export class FileCatalog implements Catalog {
       );
     }
     const metadataLocation = await this.swap(location, version, updated, conflict);
+    this.remember(base.name, metadataLocation, ownTopLevel(updated));
     return { name: base.name, metadata: updated, metadataLocation };
   }
 
@@ -234,7 +259,13 @@ export class FileCatalog implements Catalog {
     }
   }
 
+  private remember(name: string, metadataLocation: string, metadata: TableMetadata): void {
+    this.parsed.set(name, { metadataLocation, metadata: deepFreeze(metadata) });
+  }
+
   private async readMetadata(name: string, metadataLocation: string): Promise<TableMetadata> {
+    const cached = this.parsed.get(name);
+    if (cached?.metadataLocation === metadataLocation) return ownTopLevel(cached.metadata);
     let text: string;
     try {
       text = (await this.io.read(metadataLocation)).toString('utf8');
@@ -244,6 +275,8 @@ export class FileCatalog implements Catalog {
       }
       throw error;
     }
-    return parseTableMetadata(text);
+    const metadata = parseTableMetadata(text);
+    this.remember(name, metadataLocation, metadata);
+    return ownTopLevel(metadata);
   }
 }

@@ -91,6 +91,26 @@ export interface ParseResult {
   rejected: number;
 }
 
+/** Where the accepted rows of a parse go (e.g. Parquet data files); they are never materialised before. */
+export interface AcceptedRowsSink<T> {
+  /** Read every row of `acceptedSql` (READING_COLUMNS) exactly once, to the end; returns the outcome and the row count. */
+  write(acceptedSql: string): Promise<{ result: T; rows: number }>;
+  /** Undo a write whose rows must not be kept (the parse reads the file again, or rejects it as a whole). */
+  discard(result: T): Promise<void>;
+}
+
+/** The outcome of parsing one file into a sink: what the sink made of the accepted rows, and a TEMP table of rejects. */
+export interface StreamedParseResult<T> {
+  /** The sink's result for the accepted rows. */
+  written: T;
+  /** TEMP table with exactly REJECTED_COLUMNS (drop it when done). */
+  rejectedTable: string;
+  /** Data rows (records) read from the file; always accepted + rejected. */
+  rowsIn: number;
+  accepted: number;
+  rejected: number;
+}
+
 /** The whole file cannot be ingested; it goes to quarantine with `reason` (a stable code). */
 export class FileRejectedError extends Error {
   override readonly name = 'FileRejectedError';

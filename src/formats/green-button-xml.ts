@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import sax from 'sax';
 import { type DuckDbSession, sqlString } from '../engine/duckdb-session';
-import { FileRejectedError, type ParseContext, type ParseResult, type Quality } from './canonical';
+import { FileRejectedError, type AcceptedRowsSink, type ParseContext, type StreamedParseResult, type Quality } from './canonical';
 import type { SourceProfile } from './source-profiles';
 import { tempName } from './sql-names';
 import { StagingWriter } from './staging';
@@ -34,12 +34,13 @@ interface Feed {
  * the small UsagePoint / MeterReading / ReadingType map (entries may come in any order) is resolved
  * at the end, and values become kWh as value × 10^powerOfTenMultiplier / 1000 (uom 72 = Wh).
  */
-export async function parseGreenButtonXml(
+export async function parseGreenButtonXml<T>(
   session: DuckDbSession,
   localPath: string,
   profile: SourceProfile,
   ctx: ParseContext,
-): Promise<ParseResult> {
+  sink: AcceptedRowsSink<T>,
+): Promise<StreamedParseResult<T>> {
   if ((await stat(localPath)).size === 0) throw new FileRejectedError(ctx.sourceFile, 'empty_file', 'the file is empty');
   const writer = await StagingWriter.create(session);
   const blockMap = tempName('gb_blocks');
@@ -76,6 +77,7 @@ export async function parseGreenButtonXml(
         },
       },
       ctx,
+      sink,
     );
   } finally {
     await session.run(`DROP VIEW IF EXISTS ${staged}; DROP TABLE IF EXISTS ${blockMap}`);

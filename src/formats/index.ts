@@ -1,8 +1,9 @@
 import type { DuckDbSession } from '../engine/duckdb-session';
-import { FileRejectedError, type ParseContext, type ParseResult } from './canonical';
+import { type AcceptedRowsSink, FileRejectedError, type ParseContext, type ParseResult, type StreamedParseResult } from './canonical';
 import { parseGreenButtonXml } from './green-button-xml';
 import { parseOctopusJson } from './octopus-json';
 import type { SourceProfile } from './source-profiles';
+import { tempName } from './sql-names';
 import { parseUtilityCsv } from './utility-csv';
 
 export * from './canonical';
@@ -11,9 +12,47 @@ export * from './reject-reasons';
 export * from './source-profiles';
 
 /**
- * Parse one readings file into canonical rows with the reader of the profile's format. Leaves an
- * accepted and a rejected TEMP table in the session (drop them with dropParseResult); throws
- * FileRejectedError when the file as a whole cannot be ingested.
+ * Parse one readings file with the reader of the profile's format, streaming the accepted rows
+ * into `sink` (e.g. a COPY to Parquet) without materialising them; leaves a rejected TEMP table
+ * (drop it with dropRejectedTable). Throws FileRejectedError when the file as a whole cannot be
+ * ingested (after discarding anything the sink wrote).
+ */
+export async function parseReadingsFileInto<T>(
+  session: DuckDbSession,
+  localPath: string,
+  profile: SourceProfile,
+  ctx: ParseContext,
+  sink: AcceptedRowsSink<T>,
+): Promise<StreamedParseResult<T>> {
+  switch (profile.format) {
+    case 'csv':
+      return parseUtilityCsv(session, localPath, profile, ctx, sink);
+    case 'octopus-json':
+      return parseOctopusJson(session, localPath, profile, ctx, sink);
+    case 'green-button-xml':
+      return parseGreenButtonXml(session, localPath, profile, ctx, sink);
+    default:
+      throw new FileRejectedError(ctx.sourceFile, 'unknown_format', `profile ${profile.name} has unknown format ${String(profile.format)}`);
+  }
+}
+
+/** A sink that keeps the accepted rows in a TEMP table (for callers that query them; ingest streams instead). */
+export function acceptedTableSink(session: DuckDbSession): AcceptedRowsSink<string> {
+  return {
+    async write(acceptedSql) {
+      const table = tempName('accepted');
+      await session.run(`CREATE TEMP TABLE ${table} AS ${acceptedSql}`);
+      return { result: table, rows: Number(await session.scalar(`SELECT count(*) FROM ${table}`)) };
+    },
+    async discard(table) {
+      await session.run(`DROP TABLE IF EXISTS ${table}`);
+    },
+  };
+}
+
+/**
+ * Parse one readings file into an accepted and a rejected TEMP table (drop them with
+ * dropParseResult); throws FileRejectedError when the file as a whole cannot be ingested.
  */
 export async function parseReadingsFile(
   session: DuckDbSession,
@@ -21,19 +60,17 @@ export async function parseReadingsFile(
   profile: SourceProfile,
   ctx: ParseContext,
 ): Promise<ParseResult> {
-  switch (profile.format) {
-    case 'csv':
-      return parseUtilityCsv(session, localPath, profile, ctx);
-    case 'octopus-json':
-      return parseOctopusJson(session, localPath, profile, ctx);
-    case 'green-button-xml':
-      return parseGreenButtonXml(session, localPath, profile, ctx);
-    default:
-      throw new FileRejectedError(ctx.sourceFile, 'unknown_format', `profile ${profile.name} has unknown format ${String(profile.format)}`);
-  }
+  const parsed = await parseReadingsFileInto(session, localPath, profile, ctx, acceptedTableSink(session));
+  const { written: acceptedTable, rejectedTable, rowsIn, accepted, rejected } = parsed;
+  return { acceptedTable, rejectedTable, rowsIn, accepted, rejected };
 }
 
 /** Drop the TEMP tables a parse left behind. */
 export async function dropParseResult(session: DuckDbSession, result: ParseResult): Promise<void> {
   await session.run(`DROP TABLE IF EXISTS ${result.acceptedTable}; DROP TABLE IF EXISTS ${result.rejectedTable}`);
+}
+
+/** Drop the rejected TEMP table of a streamed parse. */
+export async function dropRejectedTable(session: DuckDbSession, result: StreamedParseResult<unknown>): Promise<void> {
+  await session.run(`DROP TABLE IF EXISTS ${result.rejectedTable}`);
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { DuckDbSession } from '../engine/duckdb-session';
-import { FileRejectedError, type ParseContext, type ParseResult } from './canonical';
+import { FileRejectedError, type AcceptedRowsSink, type ParseContext, type StreamedParseResult } from './canonical';
 import { isUtf8, stripBom } from './read-head';
 import type { SourceProfile } from './source-profiles';
 import { StagingWriter } from './staging';
@@ -13,12 +13,13 @@ import { profileValidationSpec, validateStagedReadings } from './validate';
  * Column order comes from "columns". These files are modest (one meterpoint), so JSON.parse is
  * fine; rows then go through the shared SQL validation.
  */
-export async function parseOctopusJson(
+export async function parseOctopusJson<T>(
   session: DuckDbSession,
   localPath: string,
   profile: SourceProfile,
   ctx: ParseContext,
-): Promise<ParseResult> {
+  sink: AcceptedRowsSink<T>,
+): Promise<StreamedParseResult<T>> {
   const document = await readDocument(localPath, ctx.sourceFile);
   const { columns, data } = checkShape(document, ctx.sourceFile);
   const index = columnIndexes(columns, profile, ctx.sourceFile);
@@ -34,6 +35,7 @@ export async function parseOctopusJson(
       { staged: writer.staged, preRejected: writer.preRejected },
       profileValidationSpec(profile),
       ctx,
+      sink,
     );
   } finally {
     await writer.drop(session);

@@ -1,5 +1,5 @@
 import { type DuckDbSession, sqlIdent, sqlString } from '../engine/duckdb-session';
-import { ALLOWED_INTERVAL_MINUTES, type ParseContext, type ParseResult } from './canonical';
+import { type AcceptedRowsSink, ALLOWED_INTERVAL_MINUTES, type ParseContext, type StreamedParseResult } from './canonical';
 import type { EnergyUnit, SourceProfile } from './source-profiles';
 import { tempName } from './sql-names';
 
@@ -24,19 +24,11 @@ export interface ValidationSpec {
   fieldNames: { meterId: string; timestamp: string; minutes: string; value: string; quality: string };
 }
 
-export interface StagedInput {
-  staged: string;
-  preRejected?: string;
-  /** Tables to drop as soon as the staged records are checked (frees the raw text early). */
-  releaseAfterCheck?: string[];
-}
-
 /** Earliest and latest plausible interval start. */
 const MIN_START = '2000-01-01 00:00:00+00';
 const MAX_START = '2100-01-01 00:00:00+00';
 const MAX_METER_ID_LENGTH = 64;
 
-/** Type, convert and check staged records; leaves accepted and rejected TEMP tables. */
 /** Validation of rows whose timestamps, unit and column names come from the source profile. */
 export function profileValidationSpec(profile: SourceProfile): ValidationSpec {
   return {
@@ -54,48 +46,134 @@ export function profileValidationSpec(profile: SourceProfile): ValidationSpec {
   };
 }
 
-export async function validateStagedReadings(
+/** The staged records of one parse: a SELECT that can be read more than once. */
+export interface StagedRecords {
+  /** SELECT with the staged columns (see above), except that `raw` may be replaced by `rawSql`. */
+  stagedSql: string;
+  /** SQL over the staged columns giving the record text; evaluated for rejected rows only. @default 'raw' */
+  rawSql?: string;
+}
+
+/**
+ * One validation of staged records, as SQL that is never materialised: `acceptedSql` yields the
+ * accepted rows (READING_COLUMNS) and is read once by the sink; `collectRejects` then builds the
+ * small rejected table with a second, filtered read — only when the sink's read met a rejected row.
+ */
+export class ReadingsValidation {
+  private constructor(
+    private readonly session: DuckDbSession,
+    private readonly spec: ValidationSpec,
+    private readonly checkedSql: string,
+    private readonly rawSql: string,
+    private readonly rejectCounter: string,
+    private readonly ambiguity: string | undefined,
+    private readonly ctx: ParseContext,
+  ) {}
+
+  /** Plan the validation; a profile with a local time zone first ranks its fall-back-hour rows (one read). */
+  static async create(session: DuckDbSession, records: StagedRecords, spec: ValidationSpec, ctx: ParseContext): Promise<ReadingsValidation> {
+    const rejectCounter = tempName('rejects_seen');
+    await session.run(`CREATE TEMP SEQUENCE ${rejectCounter} START 1`);
+    const ambiguity = localTimezone(spec) ? tempName('ambiguous') : undefined;
+    const validation = new ReadingsValidation(
+      session, spec, checkedRowsSql(records.stagedSql, spec, ambiguity), records.rawSql ?? 'raw', rejectCounter, ambiguity, ctx,
+    );
+    try {
+      if (ambiguity) await rankAmbiguousLocalTimes(session, records.stagedSql, spec, ambiguity);
+    } catch (error) {
+      await validation.drop();
+      throw error;
+    }
+    return validation;
+  }
+
+  /**
+   * The accepted rows with READING_COLUMNS. A rejected row met while reading it advances the
+   * reject counter (the OR's right side runs only for rows that fail), so a clean file needs no second read.
+   */
+  get acceptedSql(): string {
+    const c = contextColumns(this.ctx);
+    return `SELECT meter_id, interval_start, CAST(minutes_i AS INTEGER) AS interval_minutes, kwh, quality_c AS quality,
+              ${c.source} AS source, ${c.sourceFile} AS source_file, source_row,
+              ${c.batchId} AS batch_id, ${c.receivedAt} AS received_at
+       FROM (${this.checkedSql}) WHERE check_no = 0 OR nextval(${sqlString(this.rejectCounter)}) < 0`;
+  }
+
+  /** Whether a read of acceptedSql met a rejected row (or acceptedSql was never read to the end). */
+  async rejectsSeen(): Promise<boolean> {
+    const last = await this.session.scalar(
+      `SELECT last_value FROM duckdb_sequences() WHERE sequence_name = ${sqlString(this.rejectCounter)} AND temporary`,
+    );
+    return last !== null && last !== undefined;
+  }
+
+  /**
+   * Build the rejected table (REJECTED_COLUMNS, by source_row) from the pre-rejects and, when the
+   * read of acceptedSql met any, the rows that failed a check. Returns its name and row count.
+   */
+  async collectRejects(preRejected: string | undefined, alwaysRead = false): Promise<{ rejectedTable: string; rejected: number }> {
+    const c = contextColumns(this.ctx);
+    const rejectedTable = tempName('rejected');
+    const parts: string[] = [];
+    if (alwaysRead || (await this.rejectsSeen())) parts.push(`SELECT source_row, ${this.rawSql} AS raw, field, value, reason, message FROM (${rejectedRowsSql(this.checkedSql, this.spec)})`);
+    if (preRejected) parts.push(`SELECT source_row, raw, field, value, reason, message FROM ${preRejected}`);
+    const rows = parts.length > 0
+      ? parts.join(' UNION ALL ')
+      : `SELECT CAST(NULL AS BIGINT) AS source_row, NULL AS raw, NULL AS field, NULL AS value, NULL AS reason, NULL AS message WHERE false`;
+    // Rows carry source_row, so their order need not be kept while reading; keeping it is 2x slower.
+    const preserveOrder = await this.session.scalar<boolean>(`SELECT current_setting('preserve_insertion_order')`);
+    await this.session.run(`SET preserve_insertion_order = false`);
+    try {
+      await this.session.run(
+        `CREATE TEMP TABLE ${rejectedTable} AS
+         SELECT ${c.source} AS source, ${c.sourceFile} AS source_file, CAST(source_row AS BIGINT) AS source_row,
+                CAST(raw AS VARCHAR) AS raw, CAST(field AS VARCHAR) AS field, CAST(value AS VARCHAR) AS value,
+                CAST(reason AS VARCHAR) AS reason, CAST(message AS VARCHAR) AS message,
+                ${c.batchId} AS batch_id, ${c.receivedAt} AS received_at
+         FROM (${rows}) ORDER BY source_row`,
+      );
+    } finally {
+      await this.session.run(`SET preserve_insertion_order = ${preserveOrder ? 'true' : 'false'}`);
+    }
+    const rejected = Number(await this.session.scalar(`SELECT count(*) FROM ${rejectedTable}`));
+    return { rejectedTable, rejected };
+  }
+
+  /** Forget the reject counter (before the accepted rows are read again). */
+  async resetRejectCounter(): Promise<void> {
+    await this.session.run(`DROP SEQUENCE IF EXISTS ${this.rejectCounter}; CREATE TEMP SEQUENCE ${this.rejectCounter} START 1`);
+  }
+
+  /** Drop the counter and the ambiguity table. */
+  async drop(): Promise<void> {
+    await this.session.run(`DROP SEQUENCE IF EXISTS ${this.rejectCounter}`);
+    if (this.ambiguity) await this.session.run(`DROP TABLE IF EXISTS ${this.ambiguity}`);
+  }
+}
+
+/**
+ * Validate staged records a JS reader wrote into TEMP tables: the sink reads the accepted rows
+ * once, then the rejected table is built. Drop the rejected table when done.
+ */
+export async function validateStagedReadings<T>(
   session: DuckDbSession,
-  input: StagedInput,
+  input: { staged: string; preRejected?: string },
   spec: ValidationSpec,
   ctx: ParseContext,
-): Promise<ParseResult> {
-  const checked = tempName('checked');
-  const acceptedTable = tempName('accepted');
-  const rejectedTable = tempName('rejected');
-  // Rows carry source_row, so their order need not be kept; keeping it makes these statements 2x slower.
-  const preserveOrder = await session.scalar<boolean>(`SELECT current_setting('preserve_insertion_order')`);
-  await session.run(`SET preserve_insertion_order = false`);
+  sink: AcceptedRowsSink<T>,
+): Promise<StreamedParseResult<T>> {
+  const validation = await ReadingsValidation.create(session, { stagedSql: `SELECT * FROM ${input.staged}` }, spec, ctx);
   try {
-    await session.run(`CREATE TEMP TABLE ${checked} AS ${checkedRowsSql(input.staged, spec)}`);
-    for (const table of input.releaseAfterCheck ?? []) await session.run(`DROP TABLE IF EXISTS ${table} CASCADE`);
-    await resolveAmbiguousLocalTimes(session, checked, spec);
-    const constants = contextColumns(ctx);
-    await session.run(
-      `CREATE TEMP TABLE ${acceptedTable} AS
-       SELECT meter_id, interval_start, CAST(minutes_i AS INTEGER) AS interval_minutes, kwh, quality_c AS quality,
-              ${constants.source} AS source, ${constants.sourceFile} AS source_file, source_row,
-              ${constants.batchId} AS batch_id, ${constants.receivedAt} AS received_at
-       FROM ${checked} WHERE reason IS NULL`,
-    );
-    const pre = input.preRejected
-      ? `UNION ALL SELECT source_row, raw, field, value, reason, message FROM ${input.preRejected}`
-      : '';
-    await session.run(
-      `CREATE TEMP TABLE ${rejectedTable} AS
-       SELECT ${constants.source} AS source, ${constants.sourceFile} AS source_file, CAST(source_row AS BIGINT) AS source_row,
-              raw, field, value, reason, message, ${constants.batchId} AS batch_id, ${constants.receivedAt} AS received_at
-       FROM (SELECT source_row, raw, field, value, reason, message FROM ${checked} WHERE reason IS NOT NULL ${pre})
-       ORDER BY source_row`,
-    );
-    const accepted = Number(await session.scalar(`SELECT count(*) FROM ${acceptedTable}`));
-    const rejected = Number(await session.scalar(`SELECT count(*) FROM ${rejectedTable}`));
-    return { acceptedTable, rejectedTable, rowsIn: accepted + rejected, accepted, rejected };
-  } catch (error) {
-    await session.run(`DROP TABLE IF EXISTS ${acceptedTable}; DROP TABLE IF EXISTS ${rejectedTable}`);
-    throw error;
+    const { result, rows } = await sink.write(validation.acceptedSql);
+    try {
+      const { rejectedTable, rejected } = await validation.collectRejects(input.preRejected);
+      return { written: result, rejectedTable, rowsIn: rows + rejected, accepted: rows, rejected };
+    } catch (error) {
+      await sink.discard(result);
+      throw error;
+    }
   } finally {
-    await session.run(`DROP TABLE IF EXISTS ${checked}; SET preserve_insertion_order = ${preserveOrder ? 'true' : 'false'}`);
+    await validation.drop();
   }
 }
 
@@ -111,21 +189,14 @@ function contextColumns(ctx: ParseContext) {
 /**
  * In a fall-back hour a naive local time names two instants: the first occurrence of a meter's
  * label in the file keeps the earlier one, the second moves one hour later, a third is rejected.
+ * Ranks every row with an ambiguous label (failing or not, as before) into a small table.
  */
-async function resolveAmbiguousLocalTimes(session: DuckDbSession, checked: string, spec: ValidationSpec): Promise<void> {
-  if (!localTimezone(spec)) return;
-  const ranked = `SELECT source_row, row_number() OVER (PARTITION BY meter_id, amb_local ORDER BY source_row) AS occurrence
-                  FROM ${checked} WHERE amb_local IS NOT NULL`;
+async function rankAmbiguousLocalTimes(session: DuckDbSession, stagedSql: string, spec: ValidationSpec, table: string): Promise<void> {
   await session.run(
-    `UPDATE ${checked} SET interval_start = interval_start + INTERVAL 1 HOUR
-     FROM (${ranked}) r WHERE r.source_row = ${checked}.source_row AND r.occurrence = 2 AND ${checked}.reason IS NULL`,
-  );
-  const zone = sqlString(localTimezone(spec) ?? '');
-  await session.run(
-    `UPDATE ${checked} SET reason = 'ambiguous_local_time', field = ${sqlString(spec.fieldNames.timestamp)}, value = ts,
-       message = format('{} {} occurs {} times for meter {} in the fall-back hour of {}; only two instants exist',
-                        ${sqlString(spec.fieldNames.timestamp)}, ts, r.occurrence, meter_id, ${zone})
-     FROM (${ranked}) r WHERE r.source_row = ${checked}.source_row AND r.occurrence > 2 AND ${checked}.reason IS NULL`,
+    `CREATE TEMP TABLE ${table} AS
+     SELECT * FROM (SELECT source_row, row_number() OVER (PARTITION BY meter_id, amb_local ORDER BY source_row) AS occurrence
+                    FROM (${convertedRowsSql(stagedSql, spec)}) WHERE amb_local IS NOT NULL)
+     WHERE occurrence >= 2`,
   );
 }
 
@@ -142,8 +213,8 @@ interface Check {
   message: string;
 }
 
-/** The SELECT that types every staged record and names its first failing check (or none). */
-function checkedRowsSql(staged: string, spec: ValidationSpec): string {
+/** The SELECT that types and converts every staged record (no checks yet). */
+function convertedRowsSql(stagedSql: string, spec: ValidationSpec): string {
   const { profile } = spec;
   const zone = localTimezone(spec);
   const dec = profile.decimalSeparator === ',' ? `replace(value, ',', '.')` : 'value';
@@ -152,9 +223,10 @@ function checkedRowsSql(staged: string, spec: ValidationSpec): string {
     ? ` - to_minutes(TRY_CAST(${minutes} AS BIGINT))`
     : '';
 
-  const trimmed = `SELECT *, ${HAS_OFFSET} AS has_offset FROM (SELECT source_row, raw, nullif(trim(meter_id), '') AS meter_id,
+  // `* REPLACE` keeps any further staged columns (the record text of a CSV) for the reject pass.
+  const trimmed = `SELECT *, ${HAS_OFFSET} AS has_offset FROM (SELECT * REPLACE (nullif(trim(meter_id), '') AS meter_id,
       nullif(trim(ts), '') AS ts, nullif(trim(minutes), '') AS minutes, nullif(trim(value), '') AS value,
-      nullif(trim(quality), '') AS quality, coalesce(value_pow10, 0) AS value_pow10 FROM ${staged})`;
+      nullif(trim(quality), '') AS quality, coalesce(value_pow10, 0) AS value_pow10) FROM (${stagedSql}))`;
   const typed = `SELECT *, ${labelParseSql(spec)},
       TRY_CAST(minutes AS DOUBLE) AS minutes_d,
       CASE WHEN contains(value, '_') THEN NULL ELSE TRY_CAST(${dec} AS DOUBLE) END AS value_d,
@@ -177,18 +249,50 @@ function checkedRowsSql(staged: string, spec: ValidationSpec): string {
                     timezone(${z}, g + INTERVAL 1 HOUR) = label_local AS amb_after
              FROM (SELECT *, timezone(${z}, label_local) AS g FROM (${typed})))`
     : `SELECT *, label_tstz AS label_at, CAST(NULL AS TIMESTAMP) AS amb_local FROM (${typed})`;
-  const converted = `SELECT *, ${minutes} AS minutes_i, label_at${labelOffset} AS interval_start, ${kwhSql(spec, minutes)} AS kwh
+  return `SELECT *, ${minutes} AS minutes_i, label_at${labelOffset} AS interval_start, ${kwhSql(spec, minutes)} AS kwh
     FROM (${instants})`;
+}
 
+/** Check number of the ambiguity reject (after every row check). */
+const AMBIGUOUS_CHECK = 'ambiguous';
+
+/**
+ * The converted rows with check_no (0 = accepted, else the number of the first failing check) and
+ * the pieces the reject pass needs; with an ambiguity table, second occurrences move one hour later
+ * and third ones fail.
+ */
+function checkedRowsSql(stagedSql: string, spec: ValidationSpec, ambiguity: string | undefined): string {
   const checks = rowChecks(spec);
   const code = `CASE ${checks.map((c, i) => `WHEN ${c.fails} THEN ${i + 1}`).join(' ')} ELSE 0 END`;
+  const checked = `SELECT *, ${code} AS check_no FROM (${convertedRowsSql(stagedSql, spec)})`;
+  if (!ambiguity) return `SELECT *, CAST(NULL AS BIGINT) AS occurrence FROM (${checked})`;
+  const ambiguousNo = checks.length + 1;
+  return `SELECT c.* REPLACE (
+      CASE WHEN c.check_no = 0 AND a.occurrence = 2 THEN c.interval_start + INTERVAL 1 HOUR ELSE c.interval_start END AS interval_start,
+      CASE WHEN c.check_no = 0 AND a.occurrence > 2 THEN ${ambiguousNo} ELSE c.check_no END AS check_no),
+    a.occurrence
+    FROM (${checked}) c LEFT JOIN ${ambiguity} a ON a.source_row = c.source_row`;
+}
+
+/** The failing rows of checkedRowsSql with field, value, reason code and message (all columns kept). */
+function rejectedRowsSql(checkedSql: string, spec: ValidationSpec): string {
+  const checks: Check[] = [...rowChecks(spec)];
+  const zone = localTimezone(spec);
+  if (zone) {
+    const f = sqlString(spec.fieldNames.timestamp);
+    checks.push({
+      reason: 'ambiguous_local_time',
+      fails: AMBIGUOUS_CHECK,
+      field: spec.fieldNames.timestamp,
+      value: 'ts',
+      message: `format('{} {} occurs {} times for meter {} in the fall-back hour of {}; only two instants exist', ${f}, ts, occurrence, meter_id, ${sqlString(zone)})`,
+    });
+  }
   const pick = (part: 'reason' | 'field' | 'value' | 'message') =>
     `CASE check_no ${checks.map((c, i) => `WHEN ${i + 1} THEN ${part === 'reason' || part === 'field' ? sqlString(c[part]) : c[part]}`).join(' ')} END`;
-  // ts is kept only where the ambiguity pass may need it for a message.
-  return `SELECT source_row, meter_id, CASE WHEN amb_local IS NOT NULL THEN ts END AS ts, interval_start, minutes_i, kwh, quality_c, amb_local,
-      CASE WHEN check_no > 0 OR amb_local IS NOT NULL THEN raw END AS raw,
-      ${pick('field')} AS field, ${pick('value')} AS value, ${pick('reason')} AS reason, ${pick('message')} AS message
-    FROM (SELECT *, ${code} AS check_no FROM (${converted}))`;
+  // The picked value replaces the staged `value` column (all other staged columns stay for the record text).
+  return `SELECT * REPLACE (${pick('value')} AS value), ${pick('field')} AS field, ${pick('reason')} AS reason, ${pick('message')} AS message
+    FROM (${checkedSql}) WHERE check_no > 0`;
 }
 
 /** True when an ISO-8601 text ends in a UTC offset (Z, ±hh, ±hhmm, ±hh:mm); string tests, cheaper than a regex. */

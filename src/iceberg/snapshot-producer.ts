@@ -1,5 +1,6 @@
 import { CommitConflictError } from './errors';
 import type { FileIO } from './file-io';
+import { DEFAULT_TARGET_MANIFEST_SIZE_BYTES, mergeManifests } from './manifest-merge';
 import {
   newCommitId, readManifest, readManifestList, writeManifest, writeManifestList, type ReadManifestContext,
 } from './manifest';
@@ -44,8 +45,10 @@ export interface CommitOptions {
   now?: () => number;
   /** Attempts after a lost race (default 8), with jittered exponential backoff. */
   maxRetries?: number;
-  /** Merge data manifests once a spec has this many (Iceberg's commit.manifest.min-count-to-merge). */
+  /** Merge data manifests once a spec has this many mergeable ones (Iceberg's commit.manifest.min-count-to-merge). */
   minManifestsToMerge?: number;
+  /** Target size of merged manifests; @default the table's commit.manifest.target-size-bytes, else 8 MB. */
+  targetManifestSizeBytes?: number;
 }
 
 export interface CommitResult extends TableVersion { snapshot: Snapshot }
@@ -211,6 +214,8 @@ export async function commitSnapshot(change: SnapshotChange, opts: CommitOptions
     manifests = await mergeManifests(manifests, {
       ctx, tableLocation: m.location, snapshotId, sequenceNumber, commitId: `${commitId}-a${attempt}`,
       startIndex: manifestIndex, minCount: opts.minManifestsToMerge ?? DEFAULT_MIN_MANIFESTS_TO_MERGE,
+      targetSizeBytes: opts.targetManifestSizeBytes
+        ?? Number(m.properties['commit.manifest.target-size-bytes'] ?? DEFAULT_TARGET_MANIFEST_SIZE_BYTES),
     });
 
     const manifestList = await writeManifestList({
@@ -236,50 +241,4 @@ export async function commitSnapshot(change: SnapshotChange, opts: CommitOptions
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 10 * 2 ** attempt)));
     }
   }
-}
-
-interface MergeOptions {
-  ctx: ReadManifestContext;
-  tableLocation: string;
-  snapshotId: bigint;
-  sequenceNumber: number;
-  commitId: string;
-  startIndex: number;
-  minCount: number;
-}
-
-/**
- * Keep planning flat as commits accumulate: once a spec has `minCount` data manifests, fold
- * them into one. Entries keep their snapshot ids and sequence numbers (written explicitly);
- * entries added by this very snapshot stay ADDED; DELETED entries of older snapshots are dropped.
- */
-async function mergeManifests(manifests: ManifestFile[], o: MergeOptions): Promise<ManifestFile[]> {
-  const out: ManifestFile[] = [];
-  const bySpec = new Map<number, ManifestFile[]>();
-  for (const mf of manifests) {
-    if (mf.content !== ManifestContent.DATA) { out.push(mf); continue; }
-    bySpec.set(mf.partition_spec_id, [...(bySpec.get(mf.partition_spec_id) ?? []), mf]);
-  }
-  let index = o.startIndex;
-  for (const [specId, group] of bySpec) {
-    if (group.length < o.minCount) { out.push(...group); continue; }
-    const entries: ManifestEntry[] = [];
-    for (const mf of group) {
-      const fresh = mf.added_snapshot_id === o.snapshotId && mf.sequence_number < 0;
-      for (const e of await readManifest(o.ctx, { ...mf, sequence_number: fresh ? 0 : mf.sequence_number })) {
-        if (e.status === EntryStatus.DELETED && e.snapshot_id !== o.snapshotId) continue;
-        if (fresh && e.status === EntryStatus.ADDED) {
-          entries.push({ ...e, sequence_number: null, file_sequence_number: null });
-        } else {
-          entries.push({ status: e.status === EntryStatus.DELETED ? EntryStatus.DELETED : EntryStatus.EXISTING, snapshot_id: e.snapshot_id, sequence_number: e.sequence_number, file_sequence_number: e.file_sequence_number, data_file: e.data_file });
-        }
-      }
-    }
-    if (!entries.length) continue;
-    out.push(await writeManifest({
-      io: o.ctx.io, tableLocation: o.tableLocation, schema: o.ctx.schema, spec: o.ctx.specsById.get(specId)!,
-      content: ManifestContent.DATA, entries, snapshotId: o.snapshotId, sequenceNumber: null, commitId: o.commitId, index: index++,
-    }));
-  }
-  return out;
 }

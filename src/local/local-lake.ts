@@ -15,14 +15,35 @@ export interface LocalLake extends LakePorts {
 
 export const LOCAL_BUCKET = 'local';
 
+/**
+ * DuckDB's memory limit when none is given: bounded, so a large file spills to the temp directory
+ * instead of growing with the file (a Lambda has a fixed memory size). Override with the option or
+ * the METERLAKE_DUCKDB_MEMORY_LIMIT environment variable; 'none' keeps DuckDB's default (80% of RAM).
+ */
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '1GB';
+
+export interface LocalLakeOptions {
+  sourcesPath?: string;
+  threads?: number;
+  /** e.g. '1GB'; 'none' = DuckDB's default. @default METERLAKE_DUCKDB_MEMORY_LIMIT, else DEFAULT_DUCKDB_MEMORY_LIMIT */
+  memoryLimit?: string;
+  /** Where DuckDB spills. @default METERLAKE_DUCKDB_TEMP_DIR, else <lake>/.tmp/duckdb */
+  tempDirectory?: string;
+}
+
 /** Open (creating if needed) the lake in a local folder. */
-export async function openLocalLake(dir: string, opts: { sourcesPath?: string; threads?: number; memoryLimit?: string } = {}): Promise<LocalLake> {
+export async function openLocalLake(dir: string, opts: LocalLakeOptions = {}): Promise<LocalLake> {
   const root = path.resolve(dir);
   const tempDir = path.join(root, '.tmp');
   await mkdir(tempDir, { recursive: true });
   const store = new LocalStore(root);
   const io = fileIOFor(store);
-  const session = await DuckDbSession.create({ threads: opts.threads, memoryLimit: opts.memoryLimit, tempDirectory: path.join(tempDir, 'duckdb') });
+  const memoryLimit = opts.memoryLimit ?? process.env.METERLAKE_DUCKDB_MEMORY_LIMIT ?? DEFAULT_DUCKDB_MEMORY_LIMIT;
+  const session = await DuckDbSession.create({
+    threads: opts.threads,
+    memoryLimit: memoryLimit === 'none' ? undefined : memoryLimit,
+    tempDirectory: opts.tempDirectory ?? process.env.METERLAKE_DUCKDB_TEMP_DIR ?? path.join(tempDir, 'duckdb'),
+  });
   return {
     dir: root, store, io, session, tempDir,
     catalog: new FileCatalog({ io, warehouse: `${store.url}/warehouse` }),

@@ -4,14 +4,14 @@ import * as path from 'node:path';
 import { ensureTable } from '../catalog/open-table';
 import { sqlIdent } from '../engine/duckdb-session';
 import {
-  FileRejectedError, detectFormat, dropParseResult, parseReadingsFile, READING_COLUMNS, REJECTED_COLUMNS,
+  acceptedTableSink, type AcceptedRowsSink, FileRejectedError, detectFormat, dropRejectedTable, parseReadingsFileInto, REJECTED_COLUMNS,
 } from '../formats';
 import type { DataFile, TableMetadata } from '../iceberg/types';
 import { readHead } from '../formats/read-head';
 import type { LakePorts } from './ports';
 import { asCommitRequest, ingestReferenceObject, type ReferenceCommitRequest } from './reference';
 import { READINGS_HISTORY, REJECTED_READINGS, type TableDefinition } from './tables';
-import { writeRowsAsDataFiles } from './table-files';
+import { keyOf, writeRowsAsDataFiles } from './table-files';
 
 /** A landing object as an S3 event (or the local runtime) describes it. */
 export interface LandedObject {
@@ -96,23 +96,20 @@ export async function ingestObject(ports: LakePorts, obj: LandedObject): Promise
   try {
     const detected = detectFormat(obj.key, await readHead(localPath), ports.profiles);
     if (detected.kind === 'reference') return asCommitRequest(await ingestReferenceObject(ports, obj, batchId, localPath));
-    const parsed = await parseReadingsFile(ports.session, localPath, detected.profile, {
+    const parsed = await parseReadingsFileInto(ports.session, localPath, detected.profile, {
       source: detected.source, sourceFile: obj.key, batchId, receivedAt: obj.arrivalTime,
-    });
+    }, historyFilesSink(ports, await tableLayout(ports, READINGS_HISTORY)));
     try {
       const select = (table: string, columns: readonly string[]) => `SELECT ${columns.map(sqlIdent).join(', ')} FROM ${table}`;
-      const historyFiles = parsed.accepted > 0
-        ? await writeRowsAsDataFiles(ports.session, ports.store, await tableLayout(ports, READINGS_HISTORY), { sourceSql: select(parsed.acceptedTable, READING_COLUMNS) })
-        : [];
       const rejectedFiles = parsed.rejected > 0
         ? await writeRowsAsDataFiles(ports.session, ports.store, await tableLayout(ports, REJECTED_READINGS), { sourceSql: select(parsed.rejectedTable, REJECTED_COLUMNS) })
         : [];
       return {
         ...base, source: detected.source, status: 'ingested',
-        rowsIn: parsed.rowsIn, accepted: parsed.accepted, rejected: parsed.rejected, historyFiles, rejectedFiles,
+        rowsIn: parsed.rowsIn, accepted: parsed.accepted, rejected: parsed.rejected, historyFiles: parsed.written, rejectedFiles,
       };
     } finally {
-      await dropParseResult(ports.session, parsed);
+      await dropRejectedTable(ports.session, parsed);
     }
   } catch (err) {
     if (!(err instanceof FileRejectedError)) throw err;
@@ -121,6 +118,30 @@ export async function ingestObject(ports: LakePorts, obj: LandedObject): Promise
   } finally {
     if (downloaded) await rm(localPath, { force: true });
   }
+}
+
+/**
+ * The parse hands the accepted rows to readings_history data files. They are first kept in one
+ * TEMP table: writeDataFiles reads its source twice (a min/max pre-pass for the single-partition
+ * fast path, then the COPY), and reading the parse's SQL twice would parse and validate the file
+ * twice. Files of a read the parse throws away are deleted again.
+ */
+function historyFilesSink(ports: LakePorts, layout: TableMetadata): AcceptedRowsSink<DataFile[]> {
+  const tableSink = acceptedTableSink(ports.session);
+  return {
+    async write(acceptedSql) {
+      const { result: table } = await tableSink.write(acceptedSql);
+      try {
+        const files = await writeRowsAsDataFiles(ports.session, ports.store, layout, { sourceSql: table });
+        return { result: files, rows: files.reduce((sum, file) => sum + Number(file.record_count), 0) };
+      } finally {
+        await tableSink.discard(table);
+      }
+    },
+    async discard(files) {
+      for (const file of files) await ports.store.delete(keyOf(ports.store, file.file_path));
+    },
+  };
 }
 
 /** A unique scratch name (used for temp tables). */
