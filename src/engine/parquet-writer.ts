@@ -13,7 +13,7 @@
  * plain COPY into that partition's folder and the partition is parsed from the same text.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { IcebergValue } from '../iceberg/conversions';
 import { parseTransform, type BoundTransform } from '../iceberg/transforms';
@@ -35,6 +35,13 @@ export interface WriteDataFilesOptions {
   readonly sortBy?: readonly string[];
   /** Rows per Parquet row group. @default - DuckDB's default (122,880) */
   readonly rowGroupSize?: number;
+  /**
+   * The caller expects one partition (one landing file has one received_at; a daily merge writes
+   * one day): write with a plain COPY at once and check the written columns' min/max afterwards,
+   * falling back to a partitioned write only if they span partitions. Saves reading the source
+   * twice, which matters when the source is a streamed parse. @default false
+   */
+  readonly expectSinglePartition?: boolean;
 }
 
 export interface WrittenFile {
@@ -87,6 +94,10 @@ export async function writeDataFiles(session: DuckDbSession, options: WriteDataF
     for (const column of helpers) if (column.mappingTable) await fillMappingTable(session, options, column);
     const rowsSql = sourceWithHelpers(options, helpers);
     if (helpers.length === 0) return await writeUnpartitioned(session, options, rowsSql, columns);
+    if (options.expectSinglePartition && helpers.every(isMonotonicNumeric)) {
+      const written = await writeIfSinglePartition(session, options, columns, helpers);
+      if (written) return written;
+    }
     const single = await singlePartition(session, rowsSql, helpers);
     if (single === 'empty') return [];
     if (single) return await writeOnePartition(session, options, columns, single);
@@ -290,6 +301,61 @@ async function singlePartition(session: DuckDbSession, rowsSql: string, helpers:
     keys.push({ key: column.helper, value: row[`lo${i}`] as string });
   }
   return keys;
+}
+
+/** Transforms whose partition value is a number that orders like its source (checked by min/max). */
+function isMonotonicNumeric(column: PartitionColumn): boolean {
+  const kind = column.bound.transform.kind;
+  return ['year', 'month', 'day', 'hour'].includes(kind) || (kind === 'identity' && ['int', 'long'].includes(column.source.type as string));
+}
+
+interface CopyStatsWithColumns extends CopyStatsRow {
+  column_statistics: { key: string; value: { key: string; value: string }[] }[] | null;
+}
+
+/**
+ * The optimistic single-partition write: one plain COPY into a staging folder, then the source
+ * columns' min/max (RETURN_STATS) decide. Time transforms and identity are monotonic, so equal
+ * partition values of min and max (and no nulls) put every row in that partition; the files then
+ * move into its folder. Otherwise they are deleted and undefined tells the caller to partition.
+ */
+async function writeIfSinglePartition(
+  session: DuckDbSession, options: WriteDataFilesOptions, columns: PartitionColumn[], helpers: PartitionColumn[],
+): Promise<WrittenFile[] | undefined> {
+  const staging = path.join(options.outputDir, `.staging-${randomUUID()}`);
+  await mkdir(staging, { recursive: true });
+  try {
+    const target = options.targetFileSizeBytes ? staging : path.join(staging, `${randomUUID()}.parquet`);
+    const stats = await session.all<CopyStatsWithColumns>(
+      `COPY (${sourceWithHelpers(options, [])}${orderBy(options)}) TO ${sqlString(target)} (${copyOptions(options, sizeOptions(options))})`,
+    );
+    const rows = stats.filter((row) => Number(row.count) > 0);
+    if (rows.length === 0) return [];
+    const keys: PartitionKeys = [];
+    for (const column of helpers) {
+      const values = new Set<string>();
+      for (const row of rows) {
+        const stat = new Map((row.column_statistics?.find((c) => c.key === sqlIdent(column.source.name))?.value ?? []).map((e) => [e.key, e.value]));
+        if (stat.get('null_count') !== '0' || stat.get('min') === undefined || stat.get('max') === undefined) return undefined;
+        for (const text of [stat.get('min')!, stat.get('max')!]) {
+          values.add(String(column.bound.apply(parseDuckDbText(column.source.type as PrimitiveType, text))));
+        }
+      }
+      if (values.size !== 1) return undefined;
+      keys.push({ key: column.helper, value: [...values][0] });
+    }
+    const folder = path.join(options.outputDir, ...keys.map(({ key, value }) => `${key}=${value}`));
+    await mkdir(folder, { recursive: true });
+    const files: WrittenFile[] = [];
+    for (const row of rows) {
+      const localPath = path.join(folder, path.basename(row.filename));
+      await rename(path.resolve(row.filename), localPath);
+      files.push({ localPath, partition: partitionFromKeys(columns, keys), recordCount: Number(row.count) });
+    }
+    return files;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
 }
 
 /** Rows of one partition: a plain COPY into `<helper>=<value>/` (the folder PARTITION_BY would use). */

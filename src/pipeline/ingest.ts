@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { ensureTable } from '../catalog/open-table';
 import { sqlIdent } from '../engine/duckdb-session';
 import {
-  acceptedTableSink, type AcceptedRowsSink, FileRejectedError, detectFormat, dropRejectedTable, parseReadingsFileInto, REJECTED_COLUMNS,
+  type AcceptedRowsSink, FileRejectedError, detectFormat, dropRejectedTable, parseReadingsFileInto, REJECTED_COLUMNS,
 } from '../formats';
 import type { DataFile, TableMetadata } from '../iceberg/types';
 import { readHead } from '../formats/read-head';
@@ -102,7 +102,7 @@ export async function ingestObject(ports: LakePorts, obj: LandedObject): Promise
     try {
       const select = (table: string, columns: readonly string[]) => `SELECT ${columns.map(sqlIdent).join(', ')} FROM ${table}`;
       const rejectedFiles = parsed.rejected > 0
-        ? await writeRowsAsDataFiles(ports.session, ports.store, await tableLayout(ports, REJECTED_READINGS), { sourceSql: select(parsed.rejectedTable, REJECTED_COLUMNS) })
+        ? await writeRowsAsDataFiles(ports.session, ports.store, await tableLayout(ports, REJECTED_READINGS), { sourceSql: select(parsed.rejectedTable, REJECTED_COLUMNS), expectSinglePartition: true })
         : [];
       return {
         ...base, source: detected.source, status: 'ingested',
@@ -121,22 +121,15 @@ export async function ingestObject(ports: LakePorts, obj: LandedObject): Promise
 }
 
 /**
- * The parse hands the accepted rows to readings_history data files. They are first kept in one
- * TEMP table: writeDataFiles reads its source twice (a min/max pre-pass for the single-partition
- * fast path, then the COPY), and reading the parse's SQL twice would parse and validate the file
- * twice. Files of a read the parse throws away are deleted again.
+ * The parse streams the accepted rows straight into readings_history data files: one landing
+ * object has one received_at, so one partition, and the writer need not read its source twice.
+ * Files of a read the parse throws away are deleted again.
  */
 function historyFilesSink(ports: LakePorts, layout: TableMetadata): AcceptedRowsSink<DataFile[]> {
-  const tableSink = acceptedTableSink(ports.session);
   return {
     async write(acceptedSql) {
-      const { result: table } = await tableSink.write(acceptedSql);
-      try {
-        const files = await writeRowsAsDataFiles(ports.session, ports.store, layout, { sourceSql: table });
-        return { result: files, rows: files.reduce((sum, file) => sum + Number(file.record_count), 0) };
-      } finally {
-        await tableSink.discard(table);
-      }
+      const files = await writeRowsAsDataFiles(ports.session, ports.store, layout, { sourceSql: acceptedSql, expectSinglePartition: true });
+      return { result: files, rows: files.reduce((sum, file) => sum + Number(file.record_count), 0) };
     },
     async discard(files) {
       for (const file of files) await ports.store.delete(keyOf(ports.store, file.file_path));

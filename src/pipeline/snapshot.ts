@@ -159,7 +159,7 @@ async function mergeDay(
   try {
     const added = await writeRowsAsDataFiles(ports.session, ports.store, metadata, {
       sourceSql: latestVersionSql(currentView, `read_parquet(${sqlString(newVersionsGlob)})`),
-      sortBy: ['meter_id', 'interval_start'], targetFileSizeBytes,
+      sortBy: ['meter_id', 'interval_start'], targetFileSizeBytes, expectSinglePartition: true,
     });
     return { day, removed: current.map((t) => t.dataFile), added, rows: added.reduce((n, f) => n + f.record_count, 0) };
   } finally {

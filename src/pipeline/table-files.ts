@@ -17,6 +17,8 @@ export interface WriteRowsOptions {
   targetFileSizeBytes?: number;
   sortBy?: string[];
   rowGroupSize?: number;
+  /** All rows belong to one partition (see WriteDataFilesOptions.expectSinglePartition). */
+  expectSinglePartition?: boolean;
 }
 
 /** The store key of an absolute URI under the store. */
@@ -42,6 +44,7 @@ export async function writeRowsAsDataFiles(
     const written = await writeDataFilesWithMetrics(session, {
       sourceSql: opts.sourceSql, schema: currentSchema(table), spec: defaultSpec(table), outputDir,
       targetFileSizeBytes: opts.targetFileSizeBytes, sortBy: opts.sortBy, rowGroupSize: opts.rowGroupSize,
+      expectSinglePartition: opts.expectSinglePartition,
     }, uriOf);
     if (!inPlace) {
       await Promise.all(written.map((w) => store.putFile(keyOf(store, w.dataFile.file_path), w.localPath)));

@@ -68,4 +68,21 @@ describe('writeDataFiles when every row falls in one partition', () => {
     // Assert
     expect(files.map((f) => [f.partition.received_at_day, f.recordCount]).sort()).toEqual([[DAY_2024_01_04, 5], [DAY_2024_01_04 + 1, 1]]);
   });
+
+  it('with expectSinglePartition, writes one partition without a pre-pass', async () => {
+    // Act
+    const files = await writeDataFiles(session, { sourceSql: oneDay(500), schema, spec: byDay, outputDir: dir, expectSinglePartition: true });
+    // Assert
+    expect(files.map((f) => [f.partition, f.recordCount])).toEqual([[{ received_at_day: DAY_2024_01_04 }, 500]]);
+    expect(path.relative(dir, path.dirname(files[0].localPath))).toBe(`__ml_part_0=${DAY_2024_01_04}`);
+  });
+
+  it('with expectSinglePartition, falls back to partitioning when rows span two days', async () => {
+    // Prepare
+    const twoDays = `${oneDay(3)} UNION ALL SELECT 7 AS meter_id, TIMESTAMPTZ '2024-01-05 01:00:00+00' AS received_at`;
+    // Act
+    const files = await writeDataFiles(session, { sourceSql: twoDays, schema, spec: byDay, outputDir: dir, expectSinglePartition: true });
+    // Assert
+    expect(files.map((f) => [f.partition.received_at_day, f.recordCount]).sort()).toEqual([[DAY_2024_01_04, 3], [DAY_2024_01_04 + 1, 1]]);
+  });
 });
