@@ -14,8 +14,8 @@ export interface DemoRunOptions {
   meters?: number;
   days?: number;
   seed?: number;
-  /** Called after the last drop of each arrival day (UTC) has been committed. */
-  afterDay?: (day: string) => Promise<void>;
+  /** Called after the last drop of each arrival day (UTC) has been committed; `last` on the final day. */
+  afterDay?: (day: string, last: boolean) => Promise<void>;
 }
 
 /** Load the drop schedule of an earlier generation, or generate the demo data set. */
@@ -74,7 +74,7 @@ export async function runDemoIngest(lake: LocalLake, opts: DemoRunOptions = {}):
     bar.update(processed, drops.length, group[0].arrivalTime.toISOString().slice(0, 16));
     const day = group[0].arrivalTime.toISOString().slice(0, 10);
     const nextDay = groupList[i + 1]?.[0].arrivalTime.toISOString().slice(0, 10);
-    if (day !== nextDay && dayHadNewDrops) await opts.afterDay?.(day);
+    if (day !== nextDay && dayHadNewDrops) await opts.afterDay?.(day, nextDay === undefined);
     if (day !== nextDay) dayHadNewDrops = false;
   }
   bar.stop();
