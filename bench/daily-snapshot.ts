@@ -298,7 +298,9 @@ async function childOneCopyPerDay(dir: string): Promise<void> {
 
 /**
  * Child: a timed replica of runDailySnapshot's steps (same SQL, same helpers), to locate the cost.
- * Mirrors src/pipeline/snapshot.ts as of this bench; commit and snapshot_log are timed as one step.
+ * Mirrors src/pipeline/snapshot.ts as it was BEFORE commit 6a677eb (TEMP TABLE + count + staged
+ * sorted write, planFiles per day); the current code streams each day's merge into one ordered COPY,
+ * which the 'one-copy' child times. Commit is timed; snapshot_log and the tag are not replicated.
  */
 async function childProfile(dir: string): Promise<void> {
   const lake = await openLocalLake(dir, { threads, memoryLimit: memory });

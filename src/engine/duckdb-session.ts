@@ -36,6 +36,8 @@ export class DuckDbSession {
     const instance = await DuckDBInstance.create(':memory:', config);
     const connection = await instance.connect();
     await connection.run(`SET TimeZone = 'UTC'`);
+    // Parquet footers of immutable data files are read once per session, not once per query.
+    await connection.run('SET parquet_metadata_cache = true');
     return new DuckDbSession(instance, connection);
   }
 

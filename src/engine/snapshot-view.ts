@@ -63,7 +63,12 @@ async function resolveAll(uris: Iterable<string>, resolveLocalPath: ResolveLocal
  * internal error that invalidates the database when `schema` by id meets a column without an id
  * together with `file_row_number`. Refuse such files with a clear error first.
  */
-async function assertFieldIds(session: DuckDbSession, localPaths: readonly string[], uriOf: Map<string, string>): Promise<void> {
+/** Files already checked: data files are immutable (unique names), so one footer read each is enough. */
+const filesWithFieldIds = new Set<string>();
+
+async function assertFieldIds(session: DuckDbSession, allPaths: readonly string[], uriOf: Map<string, string>): Promise<void> {
+  const localPaths = allPaths.filter((p) => !filesWithFieldIds.has(p));
+  if (localPaths.length === 0) return;
   const list = `[${localPaths.map(sqlString).join(', ')}]`;
   const missing = await session.all<{ file_name: string; name: string }>(
     `SELECT file_name, name FROM parquet_schema(${list}) WHERE field_id IS NULL AND (num_children IS NULL OR num_children = 0) LIMIT 1`,
@@ -75,6 +80,7 @@ async function assertFieldIds(session: DuckDbSession, localPaths: readonly strin
         'files without field ids need a name mapping, which this reader does not apply',
     );
   }
+  for (const p of localPaths) filesWithFieldIds.add(p);
 }
 
 /** Registers `viewName` as the rows of `tasks` with their deletes applied, columns typed by `schema`. */

@@ -1,4 +1,5 @@
 import { sqlString } from '../engine/duckdb-session';
+import type { Predicate } from '../iceberg/expressions';
 import { scratchName, tableFor } from './ingest';
 import type { AfterCommitContext, AfterCommitHook } from './snapshot';
 import { DATA_QUALITY } from './tables';
@@ -16,7 +17,18 @@ export const dataQualityHook: AfterCommitHook = {
     const { ports } = ctx;
     const table = await tableFor(ports, DATA_QUALITY);
     const readings = scratchName('dq_readings');
-    await registerTableView(ports.session, ports.store, ctx.meterReadings, readings, { snapshot: { snapshotId: ctx.snapshot['snapshot-id'] } });
+    // Plan only the changed days' partitions: the rest of the table is not read.
+    const filter: Predicate = {
+      op: 'or',
+      args: ctx.days.map((d) => ({
+        op: 'and',
+        args: [
+          { op: 'gte', field: 'interval_start', value: new Date(d * 86_400_000) },
+          { op: 'lt', field: 'interval_start', value: new Date((d + 1) * 86_400_000) },
+        ],
+      })),
+    };
+    await registerTableView(ports.session, ports.store, ctx.meterReadings, readings, { snapshot: { snapshotId: ctx.snapshot['snapshot-id'] }, filter });
     const days = ctx.days.map((d) => `DATE '${new Date(d * 86_400_000).toISOString().slice(0, 10)}'`).join(', ');
     const rows = scratchName('dq_rows');
     await ports.session.run(`CREATE TEMP TABLE ${rows} AS
