@@ -29,7 +29,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
-import { sqlString } from '../src/engine/duckdb-session';
+import { sqlString, scratchName } from '../src/engine/duckdb-session';
 import { castSelectList, fieldIdsClause } from '../src/engine/iceberg-duckdb-types';
 import { dataFileMetrics } from '../src/engine/parquet-metrics';
 import { writeDataFiles } from '../src/engine/parquet-writer';
@@ -38,7 +38,7 @@ import { planFiles } from '../src/iceberg/scan';
 import { currentSchema, defaultSpec } from '../src/iceberg/table-metadata';
 import type { DataFile } from '../src/iceberg/types';
 import { openLocalLake, type LocalLake } from '../src/local/local-lake';
-import { scratchName, tableFor } from '../src/pipeline/ingest';
+import { tableFor } from '../src/pipeline/lake-tables';
 import {
   DAY_MS, DEFAULT_TARGET_FILE_SIZE_BYTES, HISTORY_SNAPSHOT_PROPERTY, latestVersionSql, planDailySnapshot, runDailySnapshot,
 } from '../src/pipeline/snapshot';

@@ -25,7 +25,7 @@ import type { Predicate } from '../src/iceberg/expressions';
 import { planFiles } from '../src/iceberg/scan';
 import { currentSchema } from '../src/iceberg/table-metadata';
 import { openLocalLake } from '../src/local/local-lake';
-import { tableFor } from '../src/pipeline/ingest';
+import { tableFor } from '../src/pipeline/lake-tables';
 import { localPathResolver } from '../src/pipeline/table-files';
 import { METER_READINGS } from '../src/pipeline/tables';
 import { argValue, printTable } from './bench-util';

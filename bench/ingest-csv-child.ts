@@ -16,7 +16,8 @@ import { DuckDbSession, sqlString, sqlIdent } from '../src/engine/duckdb-session
 import { acceptedTableSink, type AcceptedRowsSink, dropRejectedTable, parseReadingsFileInto, REJECTED_COLUMNS } from '../src/formats';
 import { openLocalLake } from '../src/local/local-lake';
 import { commitBatches } from '../src/pipeline/commit';
-import { batchIdOf, ingestObject, tableLayout, type CommitRequest, type LandedObject } from '../src/pipeline/ingest';
+import { batchIdOf, ingestObject, type CommitRequest, type LandedObject } from '../src/pipeline/ingest';
+import { tableLayout } from '../src/pipeline/lake-tables';
 import type { DataFile } from '../src/iceberg/types';
 import { READINGS_HISTORY, REJECTED_READINGS } from '../src/pipeline/tables';
 import { writeRowsAsDataFiles } from '../src/pipeline/table-files';

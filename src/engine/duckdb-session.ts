@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 
@@ -74,3 +75,6 @@ export function sqlString(value: string): string {
 export function sqlIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
+
+/** A unique name for a scratch table or view. */
+export const scratchName = (stem: string) => `${stem}_${randomUUID().replaceAll('-', '')}`;

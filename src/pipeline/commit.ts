@@ -1,7 +1,8 @@
-import { sqlString } from '../engine/duckdb-session';
+import { sqlString, scratchName } from '../engine/duckdb-session';
 import type { IcebergTable } from '../iceberg/table';
 import type { DataFile } from '../iceberg/types';
-import { scratchName, tableFor, type CommitRequest } from './ingest';
+import { type CommitRequest } from './ingest';
+import { tableFor } from './lake-tables';
 import type { LakePorts } from './ports';
 import { commitReferenceBatches } from './reference';
 import { INGEST_LOG, READINGS_HISTORY, REJECTED_READINGS } from './tables';

@@ -1,6 +1,6 @@
-import { sqlString } from '../engine/duckdb-session';
+import { sqlString, scratchName } from '../engine/duckdb-session';
 import type { Predicate } from '../iceberg/expressions';
-import { scratchName, tableFor } from './ingest';
+import { tableFor } from './lake-tables';
 import type { AfterCommitContext, AfterCommitHook } from './snapshot';
 import { DATA_QUALITY } from './tables';
 import { registerTableView, writeRowsAsDataFiles } from './table-files';

@@ -1,9 +1,8 @@
 import { ensureTable, openTable } from '../catalog/open-table';
-import { sqlIdent } from '../engine/duckdb-session';
+import { sqlIdent, scratchName } from '../engine/duckdb-session';
 import { duckDbParamValue } from '../engine/duckdb-query-engine';
 import { SQL_GOLD_DIR, expandViews, listSqlFiles, loadSqlTemplate, loadSqlTemplates, renderSql, type SqlTemplate } from '../engine/sql-template';
 import type { NestedField, PrimitiveType } from '../iceberg/types';
-import { scratchName } from './ingest';
 import { tagRefOptions } from './maintenance/tag-policy';
 import type { LakePorts } from './ports';
 import type { AfterCommitContext, AfterCommitHook } from './snapshot';

@@ -1,7 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import { ensureTable } from '../catalog/open-table';
 import { sqlIdent } from '../engine/duckdb-session';
 import {
   type AcceptedRowsSink, FileRejectedError, detectFormat, dropRejectedTable, parseReadingsFileInto, REJECTED_COLUMNS,
@@ -10,7 +9,8 @@ import type { DataFile, TableMetadata } from '../iceberg/types';
 import { readHead } from '../formats/read-head';
 import type { LakePorts } from './ports';
 import { asCommitRequest, ingestReferenceObject, type ReferenceCommitRequest } from './reference';
-import { READINGS_HISTORY, REJECTED_READINGS, type TableDefinition } from './tables';
+import { tableLayout } from './lake-tables';
+import { READINGS_HISTORY, REJECTED_READINGS } from './tables';
 import { keyOf, writeRowsAsDataFiles } from './table-files';
 
 /** A landing object as an S3 event (or the local runtime) describes it. */
@@ -56,28 +56,6 @@ async function quarantine(ports: LakePorts, obj: LandedObject, batchId: string, 
     object: obj.key, batchId, reason: err.reason, detail: err.detail, arrivalTime: obj.arrivalTime.toISOString(),
   }, null, 2));
   return qKey;
-}
-
-export async function tableFor(ports: LakePorts, table: TableDefinition) {
-  return ensureTable(ports.catalog, table.name, ports.io, table.definition, { now: ports.now });
-}
-
-const layouts = new WeakMap<LakePorts, Map<string, Promise<TableMetadata>>>();
-
-/**
- * A table's metadata for writing data files (location, schema, partition spec). Those never
- * change under a running process, so ingest loads them once instead of once per object.
- */
-export function tableLayout(ports: LakePorts, table: TableDefinition): Promise<TableMetadata> {
-  let cache = layouts.get(ports);
-  if (!cache) layouts.set(ports, (cache = new Map()));
-  let layout = cache.get(table.name);
-  if (!layout) {
-    layout = tableFor(ports, table).then((t) => t.metadata());
-    layout.catch(() => cache.delete(table.name));
-    cache.set(table.name, layout);
-  }
-  return layout;
 }
 
 /**
@@ -137,5 +115,3 @@ function historyFilesSink(ports: LakePorts, layout: TableMetadata): AcceptedRows
   };
 }
 
-/** A unique scratch name (used for temp tables). */
-export const scratchName = (stem: string) => `${stem}_${randomUUID().replaceAll('-', '')}`;

@@ -1,5 +1,5 @@
-import { sqlIdent } from '../engine/duckdb-session';
-import { scratchName, tableFor } from './ingest';
+import { sqlIdent, scratchName } from '../engine/duckdb-session';
+import { tableFor } from './lake-tables';
 import type { LakePorts } from './ports';
 import { READINGS_HISTORY, READING_FIELDS } from './tables';
 import { registerTableView } from './table-files';

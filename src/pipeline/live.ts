@@ -1,8 +1,8 @@
-import { sqlIdent } from '../engine/duckdb-session';
+import { sqlIdent, scratchName } from '../engine/duckdb-session';
 import { createScanView } from '../engine/snapshot-view';
 import { planFiles } from '../iceberg/scan';
 import { currentSchema } from '../iceberg/table-metadata';
-import { scratchName, tableFor } from './ingest';
+import { tableFor } from './lake-tables';
 import type { LakePorts } from './ports';
 import { latestVersionSql, planDailySnapshot } from './snapshot';
 import { METER_READINGS, READINGS_HISTORY } from './tables';

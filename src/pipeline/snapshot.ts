@@ -1,12 +1,12 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import { sqlString } from '../engine/duckdb-session';
+import { sqlString, scratchName } from '../engine/duckdb-session';
 import { createScanView } from '../engine/snapshot-view';
 import type { IcebergTable } from '../iceberg/table';
 import { planFiles, type FileScanTask } from '../iceberg/scan';
 import { currentSchema, currentSnapshot } from '../iceberg/table-metadata';
 import type { DataFile, Snapshot } from '../iceberg/types';
-import { scratchName, tableFor } from './ingest';
+import { tableFor } from './lake-tables';
 import { DEFAULT_RETENTION, dailyTagName } from './maintenance/tag-policy';
 import type { LakePorts } from './ports';
 import { METER_READINGS, READINGS_HISTORY, READING_FIELDS, SNAPSHOT_LOG } from './tables';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { sqlString } from '../../src/engine/duckdb-session';
+import { sqlString, scratchName } from '../../src/engine/duckdb-session';
 import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
-import { scratchName, tableFor } from '../../src/pipeline/ingest';
+import { tableFor } from '../../src/pipeline/lake-tables';
 import { registerKnownAtView } from '../../src/pipeline/known-at';
 import { registerLiveView } from '../../src/pipeline/live';
 import { runDailySnapshot } from '../../src/pipeline/snapshot';

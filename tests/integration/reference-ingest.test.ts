@@ -6,7 +6,8 @@ import { generateDemo, REFERENCE_DDL } from '../../src/demo';
 import { FileRejectedError } from '../../src/formats/canonical';
 import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
 import { commitBatches } from '../../src/pipeline/commit';
-import { batchIdOf, tableFor, type LandedObject } from '../../src/pipeline/ingest';
+import { batchIdOf, type LandedObject } from '../../src/pipeline/ingest';
+import { tableFor } from '../../src/pipeline/lake-tables';
 import {
   asCommitRequest, commitReferenceBatch, ingestReferenceObject, referenceSnapshotAt, referenceTable, type ReferenceCommitRequest,
 } from '../../src/pipeline/reference';

@@ -1,7 +1,6 @@
-import { toBinary } from '../../src/iceberg/conversions';
+import { toBinary, IcebergValueError } from '../../src/iceberg/conversions';
 import { murmur3Hash32 } from '../../src/iceberg/murmur3';
 import { InvalidTransformError, parseTransform, toIcebergValue } from '../../src/iceberg/transforms';
-import { IcebergValueError } from '../../src/iceberg/conversions';
 
 const longBytes = (value: bigint): Buffer => {
   const out = Buffer.alloc(8);
