@@ -39,6 +39,8 @@ export class DuckDbSession {
     await connection.run(`SET TimeZone = 'UTC'`);
     // Parquet footers of immutable data files are read once per session, not once per query.
     await connection.run('SET parquet_metadata_cache = true');
+    // Progress is tracked (not printed) so long statements can drive a progress bar.
+    await connection.run('SET enable_progress_bar = true; SET enable_progress_bar_print = false');
     return new DuckDbSession(instance, connection);
   }
 
@@ -58,6 +60,11 @@ export class DuckDbSession {
     const reader = await this.connection.runAndReadAll(sql, params);
     const rows = reader.getRowsJS();
     return rows[0]?.[0] as T;
+  }
+
+  /** Percentage done of the statement running now (-1 when none or unknown). */
+  progress(): number {
+    return this.connection.progress.percentage;
   }
 
   close(): void {

@@ -32,9 +32,20 @@ export interface IngestTotals {
 export const emptyTotals = (): IngestTotals => ({ objects: 0, rowsIn: 0, accepted: 0, rejected: 0, quarantined: [], skipped: 0, duplicates: 0 });
 
 /** Ingest a group of landed objects and commit them as one round (one snapshot per table). */
-export async function ingestAndCommit(ports: LakePorts, events: LandedObject[], totals: IngestTotals): Promise<CommitSummary> {
+export async function ingestAndCommit(
+  ports: LakePorts, events: LandedObject[], totals: IngestTotals, onProgress?: (objectsDone: number) => void,
+): Promise<CommitSummary> {
   const requests: CommitRequest[] = [];
-  for (const event of events) requests.push(await ingestObject(ports, event));
+  for (const [i, event] of events.entries()) {
+    // A large file takes a while: report DuckDB's progress within it as a fraction of an object.
+    const timer = onProgress && setInterval(() => onProgress(i + Math.max(0, ports.session.progress()) / 100), 500);
+    try {
+      requests.push(await ingestObject(ports, event));
+    } finally {
+      if (timer) clearInterval(timer);
+    }
+    onProgress?.(i + 1);
+  }
   const summary = await commitBatches(ports, requests);
   for (const r of summary.committed) {
     totals.objects++;

@@ -16,17 +16,17 @@ export function registerIngest(program: Command): void {
     .addOption(new Option('--kind <kind>', 'what the files hold').choices(['readings', 'reference']).default('readings'))
     .action(async (files: string[], opts, cmd: Command) => withLake(cmd, async (lake) => {
       const totals = emptyTotals();
-      const bar = progress('ingesting', files.length);
       const events = [];
-      for (const [i, file] of files.entries()) {
+      for (const file of files) {
         await stat(file);
         const key = `landing/${opts.source}/${opts.kind}/${path.basename(file)}`;
         await mkdir(path.dirname(lake.store.localPath(key)!), { recursive: true });
         await copyFile(file, lake.store.localPath(key)!);
         events.push(await localLandingEvent(lake, key, new Date(lake.now())));
-        bar.update(i + 1);
       }
-      await ingestAndCommit(lake, events, totals);
+      // Progress in hundredths of a file, so one large file moves the bar too.
+      const bar = progress(`ingesting ${files.length} file(s), % of`, files.length * 100);
+      await ingestAndCommit(lake, events, totals, (done) => bar.update(Math.round(done * 100)));
       bar.stop();
       printTotals(totals);
     }));
