@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { DuckDbSession } from '../engine/duckdb-session';
 import { FileRejectedError, type AcceptedRowsSink, type ParseContext, type StreamedParseResult } from './canonical';
 import { isUtf8, stripBom } from './read-head';
-import type { SourceProfile } from './source-profiles';
+import { expectedColumns, headerProblems, type SourceProfile } from './source-profiles';
 import { StagingWriter } from './staging';
 import { profileValidationSpec, validateStagedReadings } from './validate';
 
@@ -114,16 +114,9 @@ function checkShape(document: unknown, file: string): { columns: string[]; data:
 
 function columnIndexes(columns: string[], profile: SourceProfile, file: string): ColumnIndexes {
   const c = profile.columns;
-  const expected = [c.meterId, c.timestamp, c.value, c.intervalMinutes, c.quality].filter((n): n is string => n !== undefined);
-  const problems: string[] = [];
-  const duplicates = columns.filter((name, i) => columns.indexOf(name) !== i);
-  if (duplicates.length > 0) problems.push(`duplicate columns: ${[...new Set(duplicates)].join(', ')}`);
-  const absent = expected.filter((name) => !columns.includes(name));
-  if (absent.length > 0) problems.push(`missing columns: ${absent.join(', ')}`);
-  const unexpected = columns.filter((name) => !expected.includes(name));
-  if (unexpected.length > 0 && !profile.allowExtraColumns) problems.push(`unexpected columns: ${unexpected.join(', ')}`);
+  const problems = headerProblems(columns, profile);
   if (problems.length > 0) {
-    throw new FileRejectedError(file, 'wrong_header', `"columns" ${problems.join('; ')} (profile ${profile.name} expects ${expected.join(', ')})`);
+    throw new FileRejectedError(file, 'wrong_header', `"columns" ${problems.join('; ')} (profile ${profile.name} expects ${expectedColumns(profile).join(', ')})`);
   }
   const at = (name: string | undefined) => (name === undefined ? -1 : columns.indexOf(name));
   return { meterId: at(c.meterId), ts: at(c.timestamp), value: at(c.value), minutes: at(c.intervalMinutes), quality: at(c.quality) };

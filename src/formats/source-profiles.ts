@@ -320,3 +320,22 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
 }
+
+/** The column names a profile's files must have, in the profile's order. */
+export function expectedColumns(profile: SourceProfile): string[] {
+  const c = profile.columns;
+  return [c.meterId, c.timestamp, c.intervalMinutes, c.value, c.quality].filter((name): name is string => name !== undefined);
+}
+
+/** What is wrong with a file's column names for this profile (duplicates, missing, unexpected); empty when fine. */
+export function headerProblems(names: string[], profile: SourceProfile): string[] {
+  const expected = expectedColumns(profile);
+  const problems: string[] = [];
+  const duplicates = names.filter((name, i) => names.indexOf(name) !== i);
+  if (duplicates.length > 0) problems.push(`duplicate columns: ${[...new Set(duplicates)].join(', ')}`);
+  const absent = expected.filter((name) => !names.includes(name));
+  if (absent.length > 0) problems.push(`missing columns: ${absent.join(', ')}`);
+  const unexpected = names.filter((name) => !expected.includes(name));
+  if (unexpected.length > 0 && !profile.allowExtraColumns) problems.push(`unexpected columns: ${unexpected.join(', ')}`);
+  return problems;
+}

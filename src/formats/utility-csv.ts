@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { type DuckDbSession, sqlIdent, sqlString } from '../engine/duckdb-session';
 import { type AcceptedRowsSink, FileRejectedError, type ParseContext, type StreamedParseResult } from './canonical';
 import { isUtf8, readHead, stripBom } from './read-head';
-import type { SourceProfile } from './source-profiles';
+import { expectedColumns, headerProblems, type SourceProfile } from './source-profiles';
 import { tempName } from './sql-names';
 import { profileValidationSpec, ReadingsValidation, type StagedRecords } from './validate';
 
@@ -179,15 +179,8 @@ async function readCsvHeader(localPath: string, profile: SourceProfile, file: st
   const lineBytes = head.subarray(0, end < 0 ? head.length : end);
   if (!isUtf8(lineBytes, true)) throw new FileRejectedError(file, 'not_utf8', 'the header line is not UTF-8');
   const names = splitHeaderLine(lineBytes.toString('utf8').replace(/\r$/, ''), profile.delimiter, profile.quote);
-  const expected = [profile.columns.meterId, profile.columns.timestamp, profile.columns.intervalMinutes, profile.columns.value, profile.columns.quality]
-    .filter((name): name is string => name !== undefined);
-  const problems: string[] = [];
-  const duplicates = names.filter((name, i) => names.indexOf(name) !== i);
-  if (duplicates.length > 0) problems.push(`duplicate columns: ${[...new Set(duplicates)].join(', ')}`);
-  const absent = expected.filter((name) => !names.includes(name));
-  if (absent.length > 0) problems.push(`missing columns: ${absent.join(', ')}`);
-  const unexpected = names.filter((name) => !expected.includes(name));
-  if (unexpected.length > 0 && !profile.allowExtraColumns) problems.push(`unexpected columns: ${unexpected.join(', ')}`);
+  const expected = expectedColumns(profile);
+  const problems = headerProblems(names, profile);
   if (problems.length > 0) {
     throw new FileRejectedError(
       file,
