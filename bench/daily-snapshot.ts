@@ -17,11 +17,10 @@
  * URIs), then the run happens in a fresh child process under /usr/bin/time -v (peak RSS). Ours and
  * the floor alternate; ours runs last, so the lake is left in its after-run state for the dashboard.
  *
- * Usage: npx tsx bench/daily-snapshot.ts [--reps 1] [--threads 2] [--memory 6GB] [--profile] [--rebuild]
- *   --profile: also run a timed replica of runDailySnapshot's steps (plan / stage / per day: plan
- *   files, merge, count, sort+write, footer metrics / commit) in a child, to show which step dominates.
- *   --variants: also run, once each, a stronger one-query reference (incremental anti-join method,
- *   sorted output) and the suggested fix (one ordered COPY per day), for comparison.
+ * Usage: npx tsx bench/daily-snapshot.ts [--reps 1] [--threads 2] [--memory 6GB] [--variants] [--rebuild]
+ *   --variants: also run, once, a stronger one-query reference (incremental anti-join method,
+ *   sorted output), for comparison. (Per-step timings of our run: snapshot_log.duration_ms and a
+ *   CPU profile of the 'ours' child, rather than a hand-kept replica of runDailySnapshot.)
  * Leaves bench/data/daily-snapshot/base-lake after our daily run, for bench/dashboard-query.ts.
  */
 import { copyFile, link, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -30,19 +29,13 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { sqlString, scratchName } from '../src/engine/duckdb-session';
-import { castSelectList, fieldIdsClause } from '../src/engine/iceberg-duckdb-types';
-import { dataFileMetrics } from '../src/engine/parquet-metrics';
-import { writeDataFiles } from '../src/engine/parquet-writer';
-import { createScanView } from '../src/engine/snapshot-view';
-import { planFiles } from '../src/iceberg/scan';
-import { currentSchema, defaultSpec } from '../src/iceberg/table-metadata';
 import type { DataFile } from '../src/iceberg/types';
 import { openLocalLake, type LocalLake } from '../src/local/local-lake';
 import { tableFor } from '../src/pipeline/lake-tables';
 import {
   DAY_MS, DEFAULT_TARGET_FILE_SIZE_BYTES, HISTORY_SNAPSHOT_PROPERTY, latestVersionSql, planDailySnapshot, runDailySnapshot,
 } from '../src/pipeline/snapshot';
-import { localPathResolver, writeRowsAsDataFiles } from '../src/pipeline/table-files';
+import { writeRowsAsDataFiles } from '../src/pipeline/table-files';
 import { METER_READINGS, READINGS_HISTORY, READING_FIELDS } from '../src/pipeline/tables';
 import { argValue, median, printTable, runChild } from './bench-util';
 
@@ -234,154 +227,9 @@ async function childIncremental(dir: string): Promise<void> {
  * day's data file (field ids, zstd, RETURN_STATS for the row count), no TEMP TABLE, no count(*), no
  * re-staging for PARTITION_BY (a day's rows are one partition); the table planned once; then commit.
  */
-async function childOneCopyPerDay(dir: string): Promise<void> {
-  const lake = await openLocalLake(dir, { threads, memoryLimit: memory });
-  const timings: Record<string, number> = {};
-  const add = (k: string, t0: number) => { timings[k] = (timings[k] ?? 0) + seconds(t0); };
-  const tAll = performance.now();
-  const history = await tableFor(lake, READINGS_HISTORY);
-  const readings = await tableFor(lake, METER_READINGS);
-  const plan = await planDailySnapshot(history, readings);
-  let t0 = performance.now();
-  const stageDir = path.join(lake.tempDir, scratchName('daily'));
-  await mkdir(stageDir, { recursive: true });
-  const dropList = `[${plan.newFiles.map((f) => sqlString(fileURLToPath(f.file_path))).join(', ')}]`;
-  await lake.session.run(
-    `COPY (SELECT *, CAST(floor(epoch_us(interval_start) / ${DAY_MS * 1000}) AS INTEGER) AS day FROM read_parquet(${dropList})) ` +
-      `TO ${sqlString(stageDir)} (FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE)`,
-  );
-  const staged = new Map<number, string>();
-  for (const entry of await readdir(stageDir)) {
-    const m = /^day=(-?\d+)$/.exec(entry);
-    if (m) staged.set(Number(m[1]), path.join(stageDir, entry, '*.parquet'));
-  }
-  add('stage', t0);
-  const mMeta = await readings.metadata();
-  const schema = currentSchema(mMeta);
-  const allTasks = await planFiles(readings.io, mMeta, { snapshot: { snapshotId: plan.meterReadingsSnapshotId! } });
-  const dataDir = path.join(fileURLToPath(mMeta.location), 'data');
-  const added: DataFile[] = [];
-  const removed: string[] = [];
-  let rowsWritten = 0;
-  for (const day of [...staged.keys()].sort((a, b) => a - b)) {
-    t0 = performance.now();
-    const dayTasks = allTasks.filter((t) => t.dataFile.partition.interval_start_day === day);
-    const current = scratchName('current_day');
-    await createScanView(lake.session, current, schema, dayTasks, localPathResolver(lake.store, lake.tempDir));
-    const file = path.join(dataDir, `interval_start_day=${day}`, `${scratchName('merged')}.parquet`);
-    await mkdir(path.dirname(file), { recursive: true });
-    const stats = await lake.session.all<{ count: bigint }>(
-      `COPY (SELECT ${castSelectList(schema)} FROM (${latestVersionSql(current, `read_parquet(${sqlString(staged.get(day)!)})`)}) ORDER BY meter_id, interval_start) ` +
-        `TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, ${fieldIdsClause(schema)}, RETURN_STATS true)`,
-    );
-    rowsWritten += Number(stats[0].count);
-    add('merge + sort + write (one COPY per day)', t0);
-    t0 = performance.now();
-    added.push(await dataFileMetrics(lake.session, file, schema, { filePath: `file://${file}`, partition: { interval_start_day: day } }));
-    removed.push(...dayTasks.map((t) => t.dataFile.file_path));
-    await lake.session.run(`DROP VIEW ${current}`);
-    add('footer metrics', t0);
-  }
-  await rm(stageDir, { recursive: true, force: true });
-  t0 = performance.now();
-  const changedDays = new Set(staged.keys());
-  await readings.commit({
-    operation: 'overwrite', addDataFiles: added, removePaths: removed, plannedFromSnapshotId: plan.meterReadingsSnapshotId,
-    conflictFilter: (f) => changedDays.has(f.partition.interval_start_day as number),
-    summary: { [HISTORY_SNAPSHOT_PROPERTY]: String(plan.historySnapshotId) },
-  });
-  add('commit', t0);
-  const total = seconds(tAll);
-  lake.close();
-  console.log(JSON.stringify({ seconds: total, newVersions: plan.newFiles.reduce((n, f) => n + f.record_count, 0), rowsWritten, days: staged.size, timings, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
-}
-
-/**
- * Child: a timed replica of runDailySnapshot's steps (same SQL, same helpers), to locate the cost.
- * Mirrors src/pipeline/snapshot.ts as it was BEFORE commit 6a677eb (TEMP TABLE + count + staged
- * sorted write, planFiles per day); the current code streams each day's merge into one ordered COPY,
- * which the 'one-copy' child times. Commit is timed; snapshot_log and the tag are not replicated.
- */
-async function childProfile(dir: string): Promise<void> {
-  const lake = await openLocalLake(dir, { threads, memoryLimit: memory });
-  const timings: Record<string, number> = {};
-  const add = (k: string, t0: number) => { timings[k] = (timings[k] ?? 0) + seconds(t0); };
-  const tAll = performance.now();
-  let t0 = performance.now();
-  const history = await tableFor(lake, READINGS_HISTORY);
-  const readings = await tableFor(lake, METER_READINGS);
-  const plan = await planDailySnapshot(history, readings);
-  add('1 plan (incremental append scan)', t0);
-
-  t0 = performance.now();
-  const stageDir = path.join(lake.tempDir, scratchName('daily'));
-  await mkdir(stageDir, { recursive: true });
-  const hMeta = await history.metadata();
-  const wanted = new Set(plan.newFiles.map((f) => f.file_path));
-  const tasks = (await planFiles(history.io, hMeta, { snapshot: { snapshotId: plan.historySnapshotId! } })).filter((t) => wanted.has(t.dataFile.file_path));
-  const view = scratchName('new_versions');
-  await createScanView(lake.session, view, currentSchema(hMeta), tasks, localPathResolver(lake.store, lake.tempDir));
-  await lake.session.run(
-    `COPY (SELECT *, CAST(floor(epoch_us(interval_start) / ${DAY_MS * 1000}) AS INTEGER) AS day FROM ${view}) ` +
-      `TO ${sqlString(stageDir)} (FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE)`,
-  );
-  const staged = new Map<number, string>();
-  for (const entry of await readdir(stageDir)) {
-    const m = /^day=(-?\d+)$/.exec(entry);
-    if (m) staged.set(Number(m[1]), path.join(stageDir, entry, '*.parquet'));
-  }
-  add('2 stage new versions by day (COPY PARTITION_BY)', t0);
-
-  const mMeta = await readings.metadata();
-  const schema = currentSchema(mMeta);
-  const spec = defaultSpec(mMeta);
-  const added: DataFile[] = [];
-  const removed: string[] = [];
-  let rowsWritten = 0;
-  for (const day of [...staged.keys()].sort((a, b) => a - b)) {
-    t0 = performance.now();
-    const dayTasks = (await planFiles(readings.io, mMeta, { snapshot: { snapshotId: plan.meterReadingsSnapshotId! } }))
-      .filter((t) => t.dataFile.partition.interval_start_day === day);
-    const current = scratchName('current_day');
-    await createScanView(lake.session, current, schema, dayTasks, localPathResolver(lake.store, lake.tempDir));
-    add('3a per day: planFiles (whole table) + scan view', t0);
-    t0 = performance.now();
-    const merged = scratchName('merged_day');
-    await lake.session.run(`CREATE TEMP TABLE ${merged} AS ${latestVersionSql(current, `read_parquet(${sqlString(staged.get(day)!)})`)}`);
-    add('3b per day: merge into TEMP TABLE (anti-join + window)', t0);
-    t0 = performance.now();
-    rowsWritten += Number(await lake.session.scalar<bigint>(`SELECT count(*) FROM ${merged}`));
-    add('3c per day: count(*)', t0);
-    t0 = performance.now();
-    const written = await writeDataFiles(lake.session, {
-      sourceSql: merged, schema, spec, outputDir: path.join(fileURLToPath(mMeta.location), 'data'),
-      targetFileSizeBytes: DEFAULT_TARGET_FILE_SIZE_BYTES, sortBy: ['meter_id', 'interval_start'],
-    });
-    add('3d per day: writeDataFiles (stage table + ORDER BY COPY)', t0);
-    t0 = performance.now();
-    for (const w of written) added.push(await dataFileMetrics(lake.session, w.localPath, schema, { filePath: `file://${w.localPath}`, partition: w.partition }));
-    add('3e per day: footer metrics', t0);
-    removed.push(...dayTasks.map((t) => t.dataFile.file_path));
-    await lake.session.run(`DROP TABLE IF EXISTS ${merged}; DROP VIEW IF EXISTS ${current}`);
-  }
-  await rm(stageDir, { recursive: true, force: true });
-
-  t0 = performance.now();
-  const changedDays = new Set(staged.keys());
-  await readings.commit({
-    operation: 'overwrite', addDataFiles: added, removePaths: removed, plannedFromSnapshotId: plan.meterReadingsSnapshotId,
-    conflictFilter: (f) => changedDays.has(f.partition.interval_start_day as number),
-    summary: { [HISTORY_SNAPSHOT_PROPERTY]: String(plan.historySnapshotId) },
-  });
-  add('4 commit (overwrite)', t0);
-  const total = seconds(tAll);
-  lake.close();
-  console.log(JSON.stringify({ seconds: total, rowsWritten, days: staged.size, timings, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
-}
-
 interface Measured { seconds: number; wallMs: number; peakRssMb: number; newVersions: number; rowsWritten: number; days: number; extra: Record<string, unknown> }
 
-async function measure(kind: 'ours' | 'floor' | 'profile' | 'incremental' | 'one-copy'): Promise<Measured> {
+async function measure(kind: 'ours' | 'floor' | 'incremental'): Promise<Measured> {
   await copyLake(PRISTINE, BASE);
   const load = loadavg()[0];
   const child = await runChild(fileURLToPath(import.meta.url), ['--child', kind, '--lake', BASE, '--threads', String(threads), '--memory', memory]);
@@ -403,9 +251,7 @@ async function main(): Promise<void> {
     const dir = argValue('--lake')!;
     if (child === 'ours') return childOurs(dir);
     if (child === 'floor') return childFloor(dir);
-    if (child === 'profile') return childProfile(dir);
     if (child === 'incremental') return childIncremental(dir);
-    if (child === 'one-copy') return childOneCopyPerDay(dir);
     throw new Error(`unknown --child ${child}`);
   }
   const reps = Number(argValue('--reps') ?? 1);
@@ -418,8 +264,7 @@ async function main(): Promise<void> {
   }
   const build = JSON.parse(await readFile(PRISTINE_MARKER, 'utf8')) as Record<string, unknown>;
   console.error(`base lake: ${JSON.stringify(build)}`);
-  const profile = process.argv.includes('--profile') ? await measure('profile') : undefined;
-  const variants = process.argv.includes('--variants') ? [await measure('incremental'), await measure('one-copy')] : [];
+  const variants = process.argv.includes('--variants') ? [await measure('incremental')] : [];
   const loadBefore = loadavg();
   const ours: Measured[] = [];
   const floor: Measured[] = [];
@@ -444,17 +289,10 @@ async function main(): Promise<void> {
     console.log('\nreferences (one run each, same input files):\n');
     printTable(['path', 's', 'rows written/s (M)', 'x floor', 'x ours', 'peak RSS MB'], [
       ['incremental one-query: anti-join + latest of touched keys, ORDER BY, one Parquet file', ...variantRow(variants[0], fS, oS)],
-      ['suggested fix: one ordered COPY per day (no TEMP TABLE / count / re-stage) + metrics + commit', ...variantRow(variants[1], fS, oS)],
     ]);
   }
   console.log(`\nours: ${ours[0].days} days, ${ours[0].rowsWritten.toLocaleString()} rows written, files +${String(ours[0].extra.filesAdded)} −${String(ours[0].extra.filesRemoved)}; floor: ${floor[0].rowsWritten.toLocaleString()} rows, ${Number(floor[0].extra.outMb).toFixed(0)} MB, ${String(floor[0].extra.inputFiles)} input files`);
   console.log(`throughput ratio ours/floor = ${(fS / oS).toFixed(2)} (target >= 0.5)`);
-  if (profile) {
-    const p = profile;
-    const timings = p.extra.timings as Record<string, number>;
-    console.log(`\nprofile (timed replica of runDailySnapshot, ${p.seconds.toFixed(1)} s, peak RSS ${p.peakRssMb.toFixed(0)} MB):\n`);
-    printTable(['step', 's', 'share'], Object.entries(timings).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v.toFixed(1), `${((v / p.seconds) * 100).toFixed(0)}%`]));
-  }
 }
 
 main().catch((error: unknown) => {
