@@ -10,42 +10,12 @@ import type { TableMetadata } from '../../src/iceberg/types';
 import { fileIOFor } from '../../src/storage/file-io';
 import { LocalStore } from '../../src/storage/local-store';
 import { S3Store } from '../../src/storage/s3-store';
+import { emptyTableMetadata } from '../helpers/empty-table-metadata';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server';
 
-/** A minimal valid format-version 2 table with no snapshots. */
-function tableMetadata(location: string, lastUpdatedMs = 1_700_000_000_000): TableMetadata {
-  return {
-    'format-version': 2,
-    'table-uuid': randomUUID(),
-    location,
-    'last-sequence-number': 0,
-    'last-updated-ms': lastUpdatedMs,
-    'last-column-id': 2,
-    schemas: [
-      {
-        type: 'struct',
-        'schema-id': 0,
-        fields: [
-          { id: 1, name: 'meter_id', required: true, type: 'string' },
-          { id: 2, name: 'kwh', required: false, type: 'double' },
-        ],
-      },
-    ],
-    'current-schema-id': 0,
-    'partition-specs': [{ 'spec-id': 0, fields: [] }],
-    'default-spec-id': 0,
-    'last-partition-id': 999,
-    'sort-orders': [{ 'order-id': 0, fields: [] }],
-    'default-sort-order-id': 0,
-    properties: {},
-    'current-snapshot-id': -1n,
-    snapshots: [],
-    'snapshot-log': [],
-    'metadata-log': [],
-    refs: {},
-    statistics: [],
-  };
-}
+/** The test table's metadata, stamped with a last-updated time (distinct contents per commit). */
+const tableMetadata = (location: string, lastUpdatedMs = 1_700_000_000_000): TableMetadata =>
+  emptyTableMetadata(location, { 'last-updated-ms': lastUpdatedMs });
 
 interface Backend {
   io: FileIO;

@@ -29,6 +29,7 @@ import { parseTableMetadata, serializeTableMetadata } from '../../src/iceberg/me
 import type { Schema, TableMetadata } from '../../src/iceberg/types';
 import { fileIOFor } from '../../src/storage/file-io';
 import { LocalStore } from '../../src/storage/local-store';
+import { emptyTableMetadata } from '../helpers/empty-table-metadata';
 
 // Glue has no local implementation, so the Glue API (only) is mocked; metadata files go to a real folder.
 const glueMock = mockClient(GlueClient);
@@ -43,31 +44,8 @@ const schema: Schema = {
   ],
 };
 
-function tableMetadata(location: string, overrides: Partial<TableMetadata> = {}): TableMetadata {
-  return {
-    'format-version': 2,
-    'table-uuid': '9c12d441-03fe-4693-9a96-a0705ddf69c1',
-    location,
-    'last-sequence-number': 0,
-    'last-updated-ms': 1_700_000_000_000,
-    'last-column-id': 2,
-    schemas: [schema],
-    'current-schema-id': 0,
-    'partition-specs': [{ 'spec-id': 0, fields: [] }],
-    'default-spec-id': 0,
-    'last-partition-id': 999,
-    'sort-orders': [{ 'order-id': 0, fields: [] }],
-    'default-sort-order-id': 0,
-    properties: {},
-    'current-snapshot-id': -1n,
-    snapshots: [],
-    'snapshot-log': [],
-    'metadata-log': [],
-    refs: {},
-    statistics: [],
-    ...overrides,
-  };
-}
+const tableMetadata = (location: string, overrides: Partial<TableMetadata> = {}): TableMetadata =>
+  emptyTableMetadata(location, { 'table-uuid': '9c12d441-03fe-4693-9a96-a0705ddf69c1', ...overrides }, schema);
 
 let tempDir: string;
 let io: FileIO;
