@@ -17,15 +17,18 @@ export interface SnapshotChange {
   operation: Operation;
   addDataFiles?: DataFile[];
   addDeleteFiles?: DataFile[];
-  /** Paths of live data files to remove; every one must still be live, else the commit conflicts. */
+  /** Paths of live data or delete files to remove; every one must still be live, else the commit conflicts. */
   removePaths?: string[];
-  /** Remove every live data file this predicate selects (e.g. all files of some partitions). */
+  /** Paths of live files that must still be live when the commit lands (e.g. data files a new position delete file names). */
+  requireLivePaths?: string[];
+  /** Remove every live data file this predicate selects (e.g. all files of some partitions); delete files are kept. */
   removeWhere?: (file: DataFile) => boolean;
   /** Extra summary properties (e.g. the batch ids a commit carries). */
   summary?: Record<string, string>;
   /**
    * Serializable isolation for overwrites: the snapshot the change was planned from. If files
-   * matching `conflictFilter` were added after it, the commit fails with CommitConflictError.
+   * (data or delete files) matching `conflictFilter` were added after it, the commit fails with
+   * CommitConflictError.
    */
   plannedFromSnapshotId?: bigint | null;
   conflictFilter?: (file: DataFile) => boolean;
@@ -68,6 +71,7 @@ function buildSummary(change: SnapshotChange, parent: Snapshot | undefined, adde
   const addedData = added.filter((f) => f.content === FileContent.DATA);
   const addedDeletes = added.filter((f) => f.content !== FileContent.DATA);
   const removedData = removed.filter((f) => f.content === FileContent.DATA);
+  const removedDeletes = removed.filter((f) => f.content !== FileContent.DATA);
   const size = (fs: DataFile[]) => fs.reduce((n, f) => n + f.file_size_in_bytes, 0);
   const s: Record<string, string> = { operation: change.operation };
   const put = (k: string, v: number) => { if (v > 0) s[k] = String(v); };
@@ -82,13 +86,22 @@ function buildSummary(change: SnapshotChange, parent: Snapshot | undefined, adde
   put('added-equality-delete-files', addedDeletes.filter((f) => f.content === FileContent.EQUALITY_DELETES).length);
   put('added-position-deletes', sumRecords(addedDeletes, FileContent.POSITION_DELETES));
   put('added-equality-deletes', sumRecords(addedDeletes, FileContent.EQUALITY_DELETES));
+  put('removed-delete-files', removedDeletes.length);
+  put('removed-position-delete-files', removedDeletes.filter((f) => f.content === FileContent.POSITION_DELETES).length);
+  put('removed-equality-delete-files', removedDeletes.filter((f) => f.content === FileContent.EQUALITY_DELETES).length);
+  put('removed-position-deletes', sumRecords(removedDeletes, FileContent.POSITION_DELETES));
+  put('removed-equality-deletes', sumRecords(removedDeletes, FileContent.EQUALITY_DELETES));
   s['changed-partition-count'] = String(new Set([...added, ...removed].map(partitionKey)).size);
   s['total-records'] = String(prev('total-records') + sumRecords(addedData, FileContent.DATA) - sumRecords(removedData, FileContent.DATA));
   s['total-files-size'] = String(prev('total-files-size') + size(added) - size(removed));
   s['total-data-files'] = String(prev('total-data-files') + addedData.length - removedData.length);
-  s['total-delete-files'] = String(prev('total-delete-files') + addedDeletes.length);
-  s['total-position-deletes'] = String(prev('total-position-deletes') + sumRecords(addedDeletes, FileContent.POSITION_DELETES));
-  s['total-equality-deletes'] = String(prev('total-equality-deletes') + sumRecords(addedDeletes, FileContent.EQUALITY_DELETES));
+  s['total-delete-files'] = String(prev('total-delete-files') + addedDeletes.length - removedDeletes.length);
+  s['total-position-deletes'] = String(
+    prev('total-position-deletes') + sumRecords(addedDeletes, FileContent.POSITION_DELETES) - sumRecords(removedDeletes, FileContent.POSITION_DELETES),
+  );
+  s['total-equality-deletes'] = String(
+    prev('total-equality-deletes') + sumRecords(addedDeletes, FileContent.EQUALITY_DELETES) - sumRecords(removedDeletes, FileContent.EQUALITY_DELETES),
+  );
   for (const [k, v] of Object.entries(change.summary ?? {})) s[k] = v;
   return s as Snapshot['summary'];
 }
@@ -108,12 +121,14 @@ export function ancestorIds(m: TableMetadata, from: bigint | undefined, stop?: b
 
 /** Raise CommitConflictError when an overwrite's assumptions no longer hold on this base. */
 async function validateOverwrite(base: TableMetadata, live: LiveEntry[], change: SnapshotChange) {
-  if (change.removePaths?.length) {
-    const livePaths = new Set(live.map((e) => e.data_file.file_path));
-    const missing = change.removePaths.filter((p) => !livePaths.has(p));
-    if (missing.length) {
-      throw new CommitConflictError(`${missing.length} file(s) to remove are no longer in the table (first: ${missing[0]})`);
-    }
+  const livePaths = new Set(live.map((e) => e.data_file.file_path));
+  const missing = (change.removePaths ?? []).filter((p) => !livePaths.has(p));
+  if (missing.length) {
+    throw new CommitConflictError(`${missing.length} file(s) to remove are no longer in the table (first: ${missing[0]})`);
+  }
+  const gone = (change.requireLivePaths ?? []).filter((p) => !livePaths.has(p));
+  if (gone.length) {
+    throw new CommitConflictError(`${gone.length} file(s) the change refers to are no longer in the table (first: ${gone[0]})`);
   }
   if (change.conflictFilter && change.plannedFromSnapshotId !== undefined) {
     const since = new Set(ancestorIds(base, currentSnapshot(base)?.['snapshot-id'], change.plannedFromSnapshotId));
@@ -168,7 +183,7 @@ export async function commitSnapshot(change: SnapshotChange, opts: CommitOptions
     }
 
     const parentManifests = parent ? await readManifestList(opts.io, parent['manifest-list']) : [];
-    const removing = Boolean(change.removePaths?.length || change.removeWhere);
+    const removing = Boolean(change.removePaths?.length || change.removeWhere || change.requireLivePaths?.length);
     const carried: ManifestFile[] = [];
     const removed: DataFile[] = [];
     let manifestIndex = addedManifests.length;
@@ -176,15 +191,16 @@ export async function commitSnapshot(change: SnapshotChange, opts: CommitOptions
       // Fast append: carry the parent's manifests unchanged, dropping ones with no live files.
       carried.push(...parentManifests.filter((mf) => mf.added_data_files_count + mf.existing_data_files_count > 0));
     } else {
-      const dataManifests = parentManifests.filter((mf) => mf.content === ManifestContent.DATA);
-      const deleteManifests = parentManifests.filter((mf) => mf.content === ManifestContent.DELETES);
+      // Delete manifests are read too: removePaths may name delete files, and delete files added
+      // since the planned snapshot are conflicts like data files.
       const perManifest = await Promise.all(
-        dataManifests.map(async (mf) => (await readManifest(ctx, mf)).filter((e) => e.status !== EntryStatus.DELETED)),
+        parentManifests.map(async (mf) => (await readManifest(ctx, mf)).filter((e) => e.status !== EntryStatus.DELETED)),
       );
       await validateOverwrite(m, perManifest.flat(), change);
       const removePaths = new Set(change.removePaths ?? []);
-      const isRemoved = (f: DataFile) => removePaths.has(f.file_path) || (change.removeWhere?.(f) ?? false);
-      for (const [i, mf] of dataManifests.entries()) {
+      const isRemoved = (f: DataFile) =>
+        removePaths.has(f.file_path) || (f.content === FileContent.DATA && (change.removeWhere?.(f) ?? false));
+      for (const [i, mf] of parentManifests.entries()) {
         const entries = perManifest[i];
         if (!entries.some((e) => isRemoved(e.data_file))) {
           if (mf.added_data_files_count + mf.existing_data_files_count > 0) carried.push(mf);
@@ -203,11 +219,10 @@ export async function commitSnapshot(change: SnapshotChange, opts: CommitOptions
         });
         const specOfManifest = ctx.specsById.get(mf.partition_spec_id)!;
         carried.push(await writeManifest({
-          io: opts.io, tableLocation: m.location, schema, spec: specOfManifest, content: ManifestContent.DATA,
+          io: opts.io, tableLocation: m.location, schema, spec: specOfManifest, content: mf.content,
           snapshotId, sequenceNumber, commitId: `${commitId}-a${attempt}`, index: manifestIndex++, entries: rewritten,
         }));
       }
-      carried.push(...deleteManifests);
     }
 
     let manifests = [...addedManifests, ...carried];

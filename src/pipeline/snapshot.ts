@@ -3,19 +3,28 @@ import * as path from 'node:path';
 import { sqlString, scratchName } from '../engine/duckdb-session';
 import { createScanView } from '../engine/snapshot-view';
 import type { IcebergTable } from '../iceberg/table';
-import { planFiles, type FileScanTask } from '../iceberg/scan';
-import { currentSchema, currentSnapshot } from '../iceberg/table-metadata';
-import type { DataFile, Snapshot } from '../iceberg/types';
+import { attachDeletes, liveFiles, planFiles } from '../iceberg/scan';
+import { currentSchema, currentSnapshot, snapshotById } from '../iceberg/table-metadata';
+import { FileContent, type DataFile, type LiveEntry, type Snapshot, type TableMetadata } from '../iceberg/types';
 import { tableFor } from './lake-tables';
+import { latestVersionSql } from './latest-version-sql';
+import {
+  DEFAULT_MERGE_ON_READ, chooseDayMode, countDistinctKeys, mergeDayOnRead, type DayFiles, type DayMode, type MergeOnReadThresholds,
+} from './merge-on-read';
 import { DEFAULT_RETENTION, dailyTagName } from './maintenance/tag-policy';
 import type { LakePorts } from './ports';
-import { METER_READINGS, READINGS_HISTORY, READING_FIELDS, SNAPSHOT_LOG } from './tables';
+import { METER_READINGS, READINGS_HISTORY, SNAPSHOT_LOG } from './tables';
 import { localPathResolver, writeRowsAsDataFiles } from './table-files';
 
 /** meter_readings summary property: the readings_history snapshot a run consumed up to. */
 export const HISTORY_SNAPSHOT_PROPERTY = 'meterlake.history-snapshot-id';
 export const DAY_MS = 86_400_000;
 export const DEFAULT_TARGET_FILE_SIZE_BYTES = 256 * 1024 * 1024;
+/** meter_readings summary properties: how many touched days each mode merged. */
+export const DAYS_MERGE_ON_READ_PROPERTY = 'meterlake.days-merge-on-read';
+export const DAYS_COPY_ON_WRITE_PROPERTY = 'meterlake.days-copy-on-write';
+
+export { latestVersionSql };
 
 /** What a daily run will read: decided by snapshot ids, never by timestamps. */
 export interface DailyPlan {
@@ -31,9 +40,22 @@ export interface DailyPlan {
 
 export interface DayResult {
   day: number;
+  /** merge-on-read: new winners file + one position delete file; copy-on-write: the day rewritten. */
+  mode: DayMode;
+  /** Data files removed (copy-on-write: all of the day's). */
   removed: DataFile[];
+  /** Data files added. */
   added: DataFile[];
+  /** Delete files removed (copy-on-write: all of the day's, their deletes are applied in the rewrite). */
+  removedDeletes: DataFile[];
+  /** Position delete files added (merge-on-read: at most one). */
+  addedDeletes: DataFile[];
+  /** Rows written to data files. */
   rows: number;
+  /** Live rows the added position delete file removes. */
+  deletedRows: number;
+  /** Data files the added position delete file names. */
+  deletedFrom: string[];
 }
 
 /** Runs after the snapshot commit, in the same run: gold tables, data quality, forecast… */
@@ -61,6 +83,8 @@ export interface DailyRunOptions {
   onDay?: (done: number, total: number) => void;
   /** Called between planning and commit (tests use it to commit a batch concurrently). */
   afterPlan?: (plan: DailyPlan) => Promise<void>;
+  /** When a touched day is merged on read instead of rewritten; @default DEFAULT_MERGE_ON_READ. */
+  mergeOnRead?: Partial<MergeOnReadThresholds>;
 }
 
 export interface DailyRunResult {
@@ -115,56 +139,61 @@ async function stageNewVersions(ports: LakePorts, history: IcebergTable, plan: D
   return byDay;
 }
 
-const COLUMNS = READING_FIELDS.join(', ');
-const ORDER = 'received_at DESC, source_file DESC, source_row DESC';
-
-/**
- * Latest version per reading of a current snapshot plus new versions: keys without a new version keep their row as it is (anti-join, no
- * re-deduplication); for keys with new versions the greatest (received_at, source_file,
- * source_row) among the current row and the new versions wins, version_count adds up and
- * first_received_at keeps the earliest. Output sorted by (meter_id, interval_start).
- */
-export function latestVersionSql(currentView: string, newVersions: string): string {
-  return `
-WITH fresh AS (SELECT ${COLUMNS} FROM ${newVersions}),
-fresh_keys AS (SELECT DISTINCT meter_id, interval_start FROM fresh),
-untouched AS (
-  SELECT c.* FROM ${currentView} c ANTI JOIN fresh_keys k ON c.meter_id = k.meter_id AND c.interval_start = k.interval_start
-),
-candidates AS (
-  SELECT ${COLUMNS}, version_count, first_received_at FROM ${currentView} c
-    SEMI JOIN fresh_keys k ON c.meter_id = k.meter_id AND c.interval_start = k.interval_start
-  UNION ALL
-  SELECT ${COLUMNS}, 1 AS version_count, received_at AS first_received_at FROM fresh
-),
-ranked AS (
-  SELECT ${COLUMNS},
-    CAST(sum(version_count) OVER keyed AS INTEGER) AS version_count,
-    min(first_received_at) OVER keyed AS first_received_at,
-    row_number() OVER (PARTITION BY meter_id, interval_start ORDER BY ${ORDER}) AS rn
-  FROM candidates
-  WINDOW keyed AS (PARTITION BY meter_id, interval_start)
-)
-SELECT ${COLUMNS}, version_count, first_received_at FROM untouched
-UNION ALL
-SELECT ${COLUMNS}, version_count, first_received_at FROM ranked WHERE rn = 1`;
-}
-
-async function mergeDay(
-  ports: LakePorts, meterReadings: IcebergTable, day: number, current: FileScanTask[], newVersionsGlob: string, targetFileSizeBytes: number,
+/** Copy-on-write: rewrite the whole day (deletes applied), replacing all its data and delete files. */
+async function rewriteDay(
+  ports: LakePorts, metadata: TableMetadata, day: number, files: DayFiles, newVersionsGlob: string, targetFileSizeBytes: number,
 ): Promise<DayResult> {
-  const metadata = await meterReadings.metadata();
   const currentView = scratchName('current_day');
-  await createScanView(ports.session, currentView, currentSchema(metadata), current, localPathResolver(ports.store, ports.tempDir));
+  await createScanView(ports.session, currentView, currentSchema(metadata), files.data, localPathResolver(ports.store, ports.tempDir));
   try {
     const added = await writeRowsAsDataFiles(ports.session, ports.store, metadata, {
       sourceSql: latestVersionSql(currentView, `read_parquet(${sqlString(newVersionsGlob)})`),
       sortBy: ['meter_id', 'interval_start'], targetFileSizeBytes, expectSinglePartition: true,
     });
-    return { day, removed: current.map((t) => t.dataFile), added, rows: added.reduce((n, f) => n + f.record_count, 0) };
+    return {
+      day, mode: 'copy-on-write', removed: files.data.map((t) => t.dataFile), added, removedDeletes: files.deletes, addedDeletes: [],
+      rows: added.reduce((n, f) => n + f.record_count, 0), deletedRows: 0, deletedFrom: [],
+    };
   } finally {
     await ports.session.run(`DROP VIEW IF EXISTS ${currentView}`);
   }
+}
+
+/** Merge one touched day in the mode its share of new keys and its delete files call for. */
+async function mergeDay(
+  ports: LakePorts, metadata: TableMetadata, day: number, files: DayFiles, newVersionsGlob: string,
+  opts: { targetFileSizeBytes: number; thresholds: MergeOnReadThresholds },
+): Promise<DayResult> {
+  const newVersions = `read_parquet(${sqlString(newVersionsGlob)})`;
+  const newKeys = await countDistinctKeys(ports.session, newVersions);
+  if (chooseDayMode(files, newKeys, opts.thresholds) === 'copy-on-write') {
+    return rewriteDay(ports, metadata, day, files, newVersionsGlob, opts.targetFileSizeBytes);
+  }
+  const merged = await mergeDayOnRead(ports.session, ports.store, metadata, files, newVersions, {
+    resolveLocalPath: localPathResolver(ports.store, ports.tempDir), targetFileSizeBytes: opts.targetFileSizeBytes,
+  });
+  return {
+    day, mode: 'merge-on-read', removed: [], added: merged.added, removedDeletes: [],
+    addedDeletes: merged.deleteFile ? [merged.deleteFile] : [],
+    rows: merged.added.reduce((n, f) => n + f.record_count, 0), deletedRows: merged.deletedRows, deletedFrom: merged.deletedFrom,
+  };
+}
+
+/** The live files of a meter_readings snapshot, grouped by interval day (deletes paired within each day). */
+async function filesByDay(meterReadings: IcebergTable, metadata: TableMetadata, snapshotId: bigint | null): Promise<Map<number, DayFiles>> {
+  const snapshot = snapshotId === null ? undefined : snapshotById(metadata, snapshotId);
+  if (!snapshot) return new Map();
+  const entriesByDay = new Map<number, LiveEntry[]>();
+  for (const e of await liveFiles(meterReadings.io, metadata, snapshot)) {
+    const day = e.data_file.partition.interval_start_day as number;
+    const entries = entriesByDay.get(day);
+    if (entries) entries.push(e);
+    else entriesByDay.set(day, [e]);
+  }
+  return new Map([...entriesByDay].map(([day, entries]) => [day, {
+    data: attachDeletes(entries),
+    deletes: entries.filter((e) => e.data_file.content !== FileContent.DATA).map((e) => e.data_file),
+  }]));
 }
 
 /**
@@ -188,10 +217,15 @@ export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions =
     newVersions = plan.newFiles.reduce((n, f) => n + f.record_count, 0);
     const dayList = [...staged.keys()].sort((a, b) => a - b);
     // Plan meter_readings once; each day then merges from its own partition's files.
-    const currentTasks = plan.meterReadingsSnapshotId === null ? [] : await planFiles(meterReadings.io, await meterReadings.metadata(), { snapshot: { snapshotId: plan.meterReadingsSnapshotId } });
+    const metadata = await meterReadings.metadata();
+    const current = await filesByDay(meterReadings, metadata, plan.meterReadingsSnapshotId);
+    const mergeOpts = {
+      targetFileSizeBytes: opts.targetFileSizeBytes ?? DEFAULT_TARGET_FILE_SIZE_BYTES,
+      thresholds: { ...DEFAULT_MERGE_ON_READ, ...opts.mergeOnRead },
+    };
     for (const day of dayList) {
-      const current = currentTasks.filter((t) => t.dataFile.partition.interval_start_day === day);
-      days.push(await mergeDay(ports, meterReadings, day, current, staged.get(day)!, opts.targetFileSizeBytes ?? DEFAULT_TARGET_FILE_SIZE_BYTES));
+      const files = current.get(day) ?? { data: [], deletes: [] };
+      days.push(await mergeDay(ports, metadata, day, files, staged.get(day)!, mergeOpts));
       opts.onDay?.(days.length, dayList.length);
     }
   } finally {
@@ -205,10 +239,17 @@ export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions =
     const result = await meterReadings.commit({
       operation: 'overwrite',
       addDataFiles: days.flatMap((d) => d.added),
-      removePaths: days.flatMap((d) => d.removed.map((f) => f.file_path)),
+      addDeleteFiles: days.flatMap((d) => d.addedDeletes),
+      removePaths: days.flatMap((d) => [...d.removed, ...d.removedDeletes].map((f) => f.file_path)),
+      // A position delete file is void if a data file it names left the table meanwhile.
+      requireLivePaths: days.flatMap((d) => d.deletedFrom),
       plannedFromSnapshotId: plan.meterReadingsSnapshotId,
       conflictFilter: (f) => changedDays.has(f.partition.interval_start_day as number),
-      summary: { [HISTORY_SNAPSHOT_PROPERTY]: String(plan.historySnapshotId), 'meterlake.run-date': runDate, 'meterlake.days-changed': String(days.length) },
+      summary: {
+        [HISTORY_SNAPSHOT_PROPERTY]: String(plan.historySnapshotId), 'meterlake.run-date': runDate, 'meterlake.days-changed': String(days.length),
+        [DAYS_MERGE_ON_READ_PROPERTY]: String(days.filter((d) => d.mode === 'merge-on-read').length),
+        [DAYS_COPY_ON_WRITE_PROPERTY]: String(days.filter((d) => d.mode === 'copy-on-write').length),
+      },
     });
     snapshot = result.snapshot;
   } else {
@@ -242,7 +283,8 @@ async function logRun(ports: LakePorts, r: DailyRunResult): Promise<void> {
     ${id(r.plan.historySnapshotId)} AS history_snapshot_id, ${id(r.plan.previousHistorySnapshotId)} AS previous_history_snapshot_id,
     ${r.plan.newFiles.length}::INTEGER AS history_files, ${r.newVersions}::BIGINT AS new_versions, ${r.days.length}::INTEGER AS days_changed,
     ${sqlString(r.days.map((d) => dayString(d.day)).join(','))} AS days, ${r.rowsWritten}::BIGINT AS rows_written,
-    ${r.days.reduce((n, d) => n + d.added.length, 0)}::INTEGER AS files_added, ${r.days.reduce((n, d) => n + d.removed.length, 0)}::INTEGER AS files_removed,
+    ${r.days.reduce((n, d) => n + d.added.length + d.addedDeletes.length, 0)}::INTEGER AS files_added,
+    ${r.days.reduce((n, d) => n + d.removed.length + d.removedDeletes.length, 0)}::INTEGER AS files_removed,
     ${r.durationMs}::BIGINT AS duration_ms, to_timestamp(${ports.now() / 1000}) AS run_at`);
   try {
     await log.append(await writeRowsAsDataFiles(ports.session, ports.store, await log.metadata(), { sourceSql: scratch }), { 'meterlake.tag': r.tag });
