@@ -18,9 +18,13 @@ export type Row = Record<string, unknown>;
  * values never shift, and extension auto-loading is off: nothing is downloaded at run time.
  */
 export class DuckDbSession {
+  /** Connections opened by withConnections that are running now (their progress counts too). */
+  private readonly helpers = new Set<DuckDbSession>();
+
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    private readonly ownsInstance = true,
   ) {}
 
   static async create(options: DuckDbOptions = {}): Promise<DuckDbSession> {
@@ -35,13 +39,30 @@ export class DuckDbSession {
       config.temp_directory = options.tempDirectory;
     }
     const instance = await DuckDBInstance.create(':memory:', config);
-    const connection = await instance.connect();
-    await connection.run(`SET TimeZone = 'UTC'`);
-    // Parquet footers of immutable data files are read once per session, not once per query.
-    await connection.run('SET parquet_metadata_cache = true');
-    // Progress is tracked (not printed) so long statements can drive a progress bar.
-    await connection.run('SET enable_progress_bar = true; SET enable_progress_bar_print = false');
-    return new DuckDbSession(instance, connection);
+    return new DuckDbSession(instance, await configuredConnection(instance));
+  }
+
+  /**
+   * Run `work` with `count` extra connections to the same database, closed afterwards. A
+   * statement that must stream in order (e.g. numbered by `row_number() OVER ()`) runs on one
+   * thread; independent statements on separate connections use the others. TEMP tables and
+   * sequences are per connection.
+   */
+  async withConnections<R>(count: number, work: (sessions: DuckDbSession[]) => Promise<R>): Promise<R> {
+    const sessions: DuckDbSession[] = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        const session = new DuckDbSession(this.instance, await configuredConnection(this.instance), false);
+        sessions.push(session);
+        this.helpers.add(session);
+      }
+      return await work(sessions);
+    } finally {
+      for (const session of sessions) {
+        this.helpers.delete(session);
+        session.close();
+      }
+    }
   }
 
   /** Run a statement (or several separated by `;` when no params are bound). */
@@ -64,13 +85,29 @@ export class DuckDbSession {
 
   /** Percentage done of the statement running now (-1 when none or unknown). */
   progress(): number {
-    return this.connection.progress.percentage;
+    const own = this.connection.progress.percentage;
+    if (this.helpers.size === 0) return own;
+    // Work split across connections: the mean of their progress.
+    const parts = [...this.helpers].map((s) => Math.max(0, s.progress()));
+    return Math.max(own, parts.reduce((a, b) => a + b, 0) / parts.length);
   }
 
+  /** Close the connection (and the database, unless this is an extra connection). */
   close(): void {
     this.connection.closeSync();
-    this.instance.closeSync();
+    if (this.ownsInstance) this.instance.closeSync();
   }
+}
+
+/** A connection with the settings every statement relies on. */
+async function configuredConnection(instance: DuckDBInstance): Promise<DuckDBConnection> {
+  const connection = await instance.connect();
+  await connection.run(`SET TimeZone = 'UTC'`);
+  // Parquet footers of immutable data files are read once per session, not once per query.
+  await connection.run('SET parquet_metadata_cache = true');
+  // Progress is tracked (not printed) so long statements can drive a progress bar.
+  await connection.run('SET enable_progress_bar = true; SET enable_progress_bar_print = false');
+  return connection;
 }
 
 /** A SQL string literal. */

@@ -2,6 +2,7 @@
  * The canonical reading row every input format is turned into, and the shape of the tables a
  * parse leaves behind in the DuckDB session (accepted readings and rejected rows).
  */
+import type { DuckDbSession } from '../engine/duckdb-session';
 
 /** Columns of readings_history, in order. */
 export const READING_COLUMNS = [
@@ -95,6 +96,11 @@ export interface ParseResult {
 export interface AcceptedRowsSink<T> {
   /** Read every row of `acceptedSql` (READING_COLUMNS) exactly once, to the end; returns the outcome and the row count. */
   write(acceptedSql: string): Promise<{ result: T; rows: number }>;
+  /**
+   * Optional: read several SELECTs at once, each on its own connection; together they are the
+   * accepted rows (each READING_COLUMNS). Without it a parse reads the file as one statement.
+   */
+  writeParts?(parts: { session: DuckDbSession; sql: string }[]): Promise<{ result: T; rows: number }>;
   /** Undo a write whose rows must not be kept (the parse reads the file again, or rejects it as a whole). */
   discard(result: T): Promise<void>;
 }

@@ -44,6 +44,16 @@ export function acceptedTableSink(session: DuckDbSession): AcceptedRowsSink<stri
       await session.run(`CREATE TEMP TABLE ${table} AS ${acceptedSql}`);
       return { result: table, rows: Number(await session.scalar(`SELECT count(*) FROM ${table}`)) };
     },
+    async writeParts(parts) {
+      // Each part's connection fills a shared (non-TEMP) table; the TEMP result keeps file order.
+      const shared = parts.map(() => tempName('accepted_part'));
+      try {
+        await Promise.all(parts.map((part, k) => part.session.run(`CREATE TABLE ${shared[k]} AS ${part.sql}`)));
+        return await this.write(`SELECT * FROM (${shared.map((name) => `SELECT * FROM ${name}`).join(' UNION ALL ')}) ORDER BY source_row`);
+      } finally {
+        for (const name of shared) await session.run(`DROP TABLE IF EXISTS ${name}`);
+      }
+    },
     async discard(table) {
       await session.run(`DROP TABLE IF EXISTS ${table}`);
     },

@@ -5,6 +5,7 @@ import { isUtf8, readHead, stripBom } from './read-head';
 import { expectedColumns, headerProblems, type SourceProfile } from './source-profiles';
 import { tempName } from './sql-names';
 import { profileValidationSpec, ReadingsValidation, type StagedRecords } from './validate';
+import { type FastCsvOptions, parseCsvFast } from './csv-fast-path';
 
 /** DuckDB reader error types → our reason codes for records that cannot be split into fields. */
 const READER_ERROR_REASONS: Record<string, string> = {
@@ -30,8 +31,16 @@ export async function parseUtilityCsv<T>(
   profile: SourceProfile,
   ctx: ParseContext,
   sink: AcceptedRowsSink<T>,
+  options: FastCsvOptions & { fastPath?: boolean } = {},
 ): Promise<StreamedParseResult<T>> {
-  const header = await readCsvHeader(localPath, profile, ctx.sourceFile);
+  const head = await readCsvHeader(localPath, profile, ctx.sourceFile);
+  const header = head.names;
+  if (options.fastPath !== false) {
+    const fast = await readingCsv(ctx.sourceFile, () =>
+      parseCsvFast(session, localPath, head, profile, ctx, sink, () => fullPathRejects(session, localPath, header, profile, ctx), options));
+    if (fast) return fast;
+  }
+  options.onPath?.('full', 1);
   const spec = profileValidationSpec(profile);
   const readerTables: string[] = [];
   const preRejected = tempName('csv_prerejected');
@@ -80,6 +89,21 @@ export async function parseUtilityCsv<T>(
   } finally {
     await validation?.drop();
     for (const table of [...readerTables, preRejected]) await session.run(`DROP TABLE IF EXISTS ${table}`);
+  }
+}
+
+/** The full path's rejects of a file whose every record the reader can split (the fast path's second pass). */
+async function fullPathRejects(
+  session: DuckDbSession, localPath: string, header: string[], profile: SourceProfile, ctx: ParseContext,
+): Promise<{ rejectedTable: string; rejected: number }> {
+  const reader = { errors: tempName('csv_errors'), scans: tempName('csv_scans') };
+  const records = await stagedRecords(session, localPath, header, profile, reader, undefined);
+  const validation = await ReadingsValidation.create(session, records, profileValidationSpec(profile), ctx);
+  try {
+    return await validation.collectRejects(undefined, true);
+  } finally {
+    await validation.drop();
+    await session.run(`DROP TABLE IF EXISTS ${reader.errors}; DROP TABLE IF EXISTS ${reader.scans}`);
   }
 }
 
@@ -165,8 +189,18 @@ async function stagedRecords(
   };
 }
 
+/** The checked header of a CSV and what the fast path needs from the file's head. */
+interface CsvHead {
+  names: string[];
+  /** The header line as bytes, newline included (a part of the file read alone starts with it). */
+  headerBytes: Buffer;
+  /** The first data line when it is within the head. */
+  firstDataLine: string | undefined;
+  size: number;
+}
+
 /** The header of the file, checked against the profile; throws FileRejectedError when wrong. */
-async function readCsvHeader(localPath: string, profile: SourceProfile, file: string): Promise<string[]> {
+async function readCsvHeader(localPath: string, profile: SourceProfile, file: string): Promise<CsvHead> {
   const size = (await stat(localPath)).size;
   const head = stripBom(await readHead(localPath));
   if (size === 0 || (size === head.length && head.toString('utf8').trim() === '')) {
@@ -188,7 +222,15 @@ async function readCsvHeader(localPath: string, profile: SourceProfile, file: st
       `${problems.join('; ')} (profile ${profile.name} expects ${expected.join(profile.delimiter)} separated by ${JSON.stringify(profile.delimiter)})`,
     );
   }
-  return names;
+  const raw = await readHead(localPath);
+  const headerEnd = raw.indexOf(0x0a) + 1;
+  const nextEnd = headerEnd > 0 ? raw.indexOf(0x0a, headerEnd) : -1;
+  return {
+    names,
+    headerBytes: Buffer.from(raw.subarray(0, headerEnd > 0 ? headerEnd : raw.length)),
+    firstDataLine: nextEnd > 0 ? raw.subarray(headerEnd, nextEnd).toString('utf8') : undefined,
+    size,
+  };
 }
 
 /** Split one header line on the delimiter, honouring quotes ("" inside quotes is a quote). */

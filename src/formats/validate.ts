@@ -25,9 +25,9 @@ export interface ValidationSpec {
 }
 
 /** Earliest and latest plausible interval start. */
-const MIN_START = '2000-01-01 00:00:00+00';
-const MAX_START = '2100-01-01 00:00:00+00';
-const MAX_METER_ID_LENGTH = 64;
+export const MIN_START = '2000-01-01 00:00:00+00';
+export const MAX_START = '2100-01-01 00:00:00+00';
+export const MAX_METER_ID_LENGTH = 64;
 
 /** Validation of rows whose timestamps, unit and column names come from the source profile. */
 export function profileValidationSpec(profile: SourceProfile): ValidationSpec {
@@ -177,7 +177,7 @@ export async function validateStagedReadings<T>(
   }
 }
 
-function contextColumns(ctx: ParseContext) {
+export function contextColumns(ctx: ParseContext) {
   return {
     source: sqlString(ctx.source),
     sourceFile: sqlString(ctx.sourceFile),
@@ -317,7 +317,7 @@ function labelParseSql(spec: ValidationSpec): string {
 }
 
 /** Canonical quality, or NULL when the code is missing (and no default) or unmapped. */
-function qualitySql(profile: SourceProfile): string {
+export function qualitySql(profile: SourceProfile): string {
   const map = Object.entries(profile.quality.map);
   const fallback = profile.quality.default ? sqlString(profile.quality.default) : 'NULL';
   const cases = map.map(([code, quality]) => `WHEN ${sqlString(code)} THEN ${sqlString(quality)}`).join(' ');
@@ -325,7 +325,7 @@ function qualitySql(profile: SourceProfile): string {
 }
 
 /** kWh from the staged value: Wh and kWh scale by powers of ten, kW is average power × hours. */
-function kwhSql(spec: ValidationSpec, minutes: string): string {
+export function kwhSql(spec: ValidationSpec, minutes: string): string {
   const exponent = spec.unit === 'Wh' ? 'value_pow10 - 3' : 'value_pow10';
   // Multiplying or dividing by an exact power of ten rounds once, so 1234 Wh is exactly 1.234.
   const scaled = `CASE WHEN ${exponent} >= 0 THEN value_d * pow(10, ${exponent}) ELSE value_d / pow(10, -(${exponent})) END`;

@@ -106,7 +106,17 @@ export async function ingestObject(ports: LakePorts, obj: LandedObject): Promise
 function historyFilesSink(ports: LakePorts, layout: TableMetadata): AcceptedRowsSink<DataFile[]> {
   return {
     async write(acceptedSql) {
-      const files = await writeRowsAsDataFiles(ports.session, ports.store, layout, { sourceSql: acceptedSql, expectSinglePartition: true });
+      return this.writeParts!([{ session: ports.session, sql: acceptedSql }]);
+    },
+    async writeParts(parts) {
+      const settled = await Promise.allSettled(parts.map((part) =>
+        writeRowsAsDataFiles(part.session, ports.store, layout, { sourceSql: part.sql, expectSinglePartition: true })));
+      const files = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? outcome.value : []));
+      const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      if (failure) {
+        await this.discard(files);
+        throw failure.reason;
+      }
       return { result: files, rows: files.reduce((sum, file) => sum + Number(file.record_count), 0) };
     },
     async discard(files) {

@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { DuckDbSession } from '../../src/engine/duckdb-session';
+import { acceptedTableSink, loadSourceProfiles, type ParseContext } from '../../src/formats';
+import { parseUtilityCsv } from '../../src/formats/utility-csv';
+
+const HEADER = 'meter_id,interval_start,interval_minutes,kwh,quality';
+const ctx: ParseContext = { source: 'default', sourceFile: 'landing/default/readings/t.csv', batchId: 'b1', receivedAt: new Date('2024-01-04T06:00:00Z') };
+const profile = loadSourceProfiles().get('default')!;
+
+let session: DuckDbSession;
+let dir: string;
+beforeAll(async () => {
+  session = await DuckDbSession.create({ threads: 2 });
+  dir = mkdtempSync(join(tmpdir(), 'meterlake-fast-csv-'));
+});
+afterAll(() => {
+  session.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Parse a file and return its accepted and rejected rows as JSON text, plus how it was read. */
+async function parse(file: string, options: Parameters<typeof parseUtilityCsv>[5]) {
+  const paths: string[] = [];
+  const parsed = await parseUtilityCsv(session, file, profile, ctx, acceptedTableSink(session), { ...options, onPath: (p, n) => paths.push(`${p}/${n}`) });
+  const json = (rows: unknown[]) => JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+  const accepted = json(await session.all(`SELECT * FROM ${parsed.written} ORDER BY source_row`));
+  const rejected = json(await session.all(`SELECT * FROM ${parsed.rejectedTable} ORDER BY source_row`));
+  await session.run(`DROP TABLE ${parsed.written}; DROP TABLE ${parsed.rejectedTable}`);
+  return { accepted, rejected, rowsIn: parsed.rowsIn, paths };
+}
+
+const goodRow = (i: number) => `MTR-${i % 7},2021-01-0${1 + (i % 3)}T${String(i % 24).padStart(2, '0')}:${i % 2 ? '30' : '00'}:00Z,30,${(i % 50) / 10},actual`;
+
+/** Field-level mutations, each a way real files go wrong or differ from the plain shape. */
+const MUTATIONS: ((row: string[]) => void)[] = [
+  (r) => { r[0] = ` ${r[0]}`; },
+  (r) => { r[0] = `${r[0]} `; },
+  (r) => { r[0] = `M\u0001X`; },
+  (r) => { r[0] = ''; },
+  (r) => { r[1] = r[1].replace('Z', '+01:00'); },
+  (r) => { r[1] = r[1].replace('Z', ''); },
+  (r) => { r[1] = r[1].replace('-01T', '-1T'); },
+  (r) => { r[1] = '2021-02-30T00:00:00Z'; },
+  (r) => { r[1] = '1999-12-31T23:30:00Z'; },
+  (r) => { r[1] = r[1].replace(':00Z', ':07Z'); },
+  (r) => { r[2] = '30.0'; },
+  (r) => { r[2] = '29.6'; },
+  (r) => { r[2] = ' 30'; },
+  (r) => { r[2] = '7'; },
+  (r) => { r[3] = '1_000'; },
+  (r) => { r[3] = 'inf'; },
+  (r) => { r[3] = '-0.5'; },
+  (r) => { r[3] = '1e1'; },
+  (r) => { r[3] = ' 2.5 '; },
+  (r) => { r[3] = '912.5'; },
+  (r) => { r[4] = ' actual'; },
+  (r) => { r[4] = 'guessed'; },
+  (r) => { r[4] = ''; },
+  (r) => { r.push('extra'); },
+];
+
+describe('CSV fast path', () => {
+  it('reads a clean canonical file on the fast path, in parts when split', async () => {
+    const file = join(dir, 'clean.csv');
+    writeFileSync(file, `${HEADER}\n${Array.from({ length: 300 }, (_, i) => goodRow(i)).join('\n')}\n`);
+
+    const split = await parse(file, { splitMinBytes: 0, parts: 3 });
+
+    expect(split.paths).toEqual(['fast/3']);
+    expect(split.rowsIn).toBe(300);
+  });
+
+  it('gives exactly the full path\'s accepted and rejected rows for any mix of good and malformed rows, whole or split', async () => {
+    let fastWithRejects = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ good: fc.integer({ min: 0, max: 1000 }), mutation: fc.option(fc.integer({ min: 0, max: MUTATIONS.length - 1 }), { freq: 3 }) }), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (rows, parts) => {
+          const lines = rows.map(({ good, mutation }) => {
+            const fields = goodRow(good).split(',');
+            if (mutation !== null) MUTATIONS[mutation](fields);
+            return fields.join(',');
+          });
+          // The first data row decides the timestamp shape; keep it plain so the fast path is tried.
+          const file = join(dir, `mix-${parts}.csv`);
+          writeFileSync(file, `${HEADER}\n${goodRow(0)}\n${lines.join('\n')}\n`);
+
+          const full = await parse(file, { fastPath: false });
+          const fast = await parse(file, { splitMinBytes: 0, parts });
+
+          expect(fast.accepted).toEqual(full.accepted);
+          expect(fast.rejected).toEqual(full.rejected);
+          expect(fast.rowsIn).toBe(lines.length + 1);
+          if (fast.paths[0].startsWith('fast') && full.rejected !== '[]') fastWithRejects++;
+        },
+      ),
+      { numRuns: 60 },
+    );
+    // The comparison must not only ever see the fast path give up.
+    expect(fastWithRejects).toBeGreaterThan(5);
+  });
+});
