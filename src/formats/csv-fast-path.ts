@@ -124,12 +124,10 @@ interface ReaderNames {
 }
 
 interface PartRead {
-  /** CSV file the part reads (the original for part 1). */
+  /** CSV file the part reads (the original when the file is not cut). */
   file: string;
   /** Records of the file before this part. */
   offset: number;
-  /** Records this part reads (part 1 of a cut file), else to the end. */
-  limit?: number;
 }
 
 /**
@@ -155,14 +153,18 @@ export async function parseCsvFast<T>(
   const split = scan.cuts.length > 0 && !scan.hasQuote && !scan.hasBlankLine;
   const partFiles: string[] = [];
   try {
-    const reads: PartRead[] = [{ file: localPath, offset: 0, limit: split ? scan.recordsBefore[0] : undefined }];
+    // Every part is a file of its own: a LIMIT on the original would stop its reader before the
+    // reader records what it refused, and a refused record must never go unnoticed.
+    const reads: PartRead[] = split ? [] : [{ file: localPath, offset: 0 }];
     if (split) {
-      for (const [k, cut] of scan.cuts.entries()) {
+      const bounds = [input.headerBytes.length, ...scan.cuts, input.size];
+      const copies = bounds.slice(0, -1).map((start, k) => {
         const file = path.join(tmpdir(), `meterlake-part-${randomUUID()}.csv`);
         partFiles.push(file);
-        await copyPart(localPath, input.headerBytes, cut, scan.cuts[k + 1] ?? input.size, file);
-        reads.push({ file, offset: scan.recordsBefore[k], limit: k + 1 < scan.cuts.length ? scan.recordsBefore[k + 1] - scan.recordsBefore[k] : undefined });
-      }
+        reads.push({ file, offset: k === 0 ? 0 : scan.recordsBefore[k - 1] });
+        return copyPart(localPath, input.headerBytes, start, bounds[k + 1], file);
+      });
+      await Promise.all(copies);
     }
     const sql = (read: PartRead, names: ReaderNames) =>
       fastAcceptedSql(read, names, input.names, profile, ctx, { timestampSuffix, kwhAsText: scan.hasUnderscore });
@@ -261,7 +263,7 @@ function fastAcceptedSql(
   const quality = c.quality ? sqlIdent(c.quality) : 'CAST(NULL AS VARCHAR)';
   const typed = `SELECT row_number() OVER () + ${read.offset} AS source_row, ${sqlIdent(c.meterId)} AS meter_id,
       ${start} AS interval_start, ${minutes} AS minutes_i, ${valueDouble} AS value_d, 0 AS value_pow10, ${quality} AS quality
-    FROM ${reader}${read.limit !== undefined ? ` LIMIT ${read.limit}` : ''}`;
+    FROM ${reader}`;
   const converted = `SELECT *, ${kwhSql(spec, 'minutes_i')} AS kwh, ${qualitySql(profile)} AS quality_c FROM (${typed})`;
   const checks = [
     `meter_id IS NOT NULL AND length(meter_id) <= ${MAX_METER_ID_LENGTH}`,
