@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { type DuckDbSession, sqlIdent, sqlString } from '../engine/duckdb-session';
 import { ALLOWED_INTERVAL_MINUTES, type AcceptedRowsSink, type ParseContext, type StreamedParseResult } from './canonical';
 import type { SourceProfile } from './source-profiles';
@@ -68,10 +66,14 @@ interface FileScan {
 
 /**
  * One pass over the file: where to cut it into `parts` parts at line ends, how many lines come
- * before each cut, and the byte-level facts the fast path depends on. Native byte searches only.
+ * before each cut, and the byte-level facts the fast path depends on (native byte searches only).
+ * With `partFiles` (one path per part) it also writes each part as a CSV of its own, header first.
  */
-async function scanFile(localPath: string, size: number, headerEnd: number, parts: number, quote: string): Promise<FileScan> {
+async function scanFile(
+  localPath: string, size: number, header: Buffer, parts: number, quote: string, partFiles?: string[],
+): Promise<FileScan> {
   const handle = await open(localPath, 'r');
+  let out: FileHandle | undefined;
   try {
     const chunk = Buffer.allocUnsafe(4 << 20);
     const cuts: number[] = [];
@@ -79,41 +81,44 @@ async function scanFile(localPath: string, size: number, headerEnd: number, part
       const probe = Math.floor((size * k) / parts);
       const { bytesRead } = await handle.read(chunk, 0, 1 << 16, probe);
       const newline = chunk.subarray(0, bytesRead).indexOf(0x0a);
-      if (newline >= 0 && probe + newline + 1 < size && probe + newline + 1 > (cuts.at(-1) ?? headerEnd)) cuts.push(probe + newline + 1);
+      if (newline >= 0 && probe + newline + 1 < size && probe + newline + 1 > (cuts.at(-1) ?? header.length)) cuts.push(probe + newline + 1);
     }
     const quoteByte = Buffer.from(quote)[0];
     const scan: FileScan = { cuts, recordsBefore: [], hasQuote: false, hasUnderscore: false, hasBlankLine: false };
     let lines = 0;
     let previousTail = Buffer.alloc(0);
-    let cutIndex = 0;
-    for (let position = headerEnd; position < size;) {
-      const limit = cutIndex < cuts.length ? cuts[cutIndex] : size;
+    let part = 0;
+    const startPart = async () => {
+      if (!partFiles) return;
+      await out?.close();
+      out = await open(partFiles[part], 'w');
+      await out.write(header);
+    };
+    await startPart();
+    for (let position = header.length; position < size;) {
+      const limit = part < cuts.length ? cuts[part] : size;
       const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, limit - position), position);
       if (bytesRead <= 0) break;
       const bytes = chunk.subarray(0, bytesRead);
-      if (cutIndex < cuts.length) for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) lines++;
+      if (part < cuts.length) for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) lines++;
       if (quoteByte !== undefined && bytes.includes(quoteByte)) scan.hasQuote = true;
       if (bytes.includes(0x5f)) scan.hasUnderscore = true;
       const seam = Buffer.concat([previousTail, bytes.subarray(0, 2)]);
       if (bytes.includes('\n\n') || bytes.includes('\n\r\n') || seam.includes('\n\n') || seam.includes('\n\r\n')) scan.hasBlankLine = true;
       previousTail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 2)));
+      if (out) await out.write(bytes);
       position += bytesRead;
-      if (position === limit && cutIndex < cuts.length) {
+      if (position === limit && part < cuts.length) {
         scan.recordsBefore.push(lines);
-        cutIndex++;
+        part++;
+        await startPart();
       }
     }
     return scan;
   } finally {
+    await out?.close();
     await handle.close();
   }
-}
-
-/** Write `header` + the bytes [start, end) of `source` to `target`. */
-async function copyPart(source: string, header: Buffer, start: number, end: number, target: string): Promise<void> {
-  const out = createWriteStream(target);
-  out.write(header);
-  await pipeline(createReadStream(source, { start, end: end - 1, highWaterMark: 4 << 20 }), out);
 }
 
 /** Per-part names of the reader's reject tables and of the counter of rows left to the full path. */
@@ -147,25 +152,17 @@ export async function parseCsvFast<T>(
   const timestampSuffix = fastTimestampSuffix(profile, input.names, input.firstDataLine);
   if (!timestampSuffix) return undefined;
   const threads = Number(await session.scalar(`SELECT current_setting('threads')`));
-  const wanted = input.size >= (options.splitMinBytes ?? DEFAULT_SPLIT_MIN_BYTES) && sink.writeParts ? options.parts ?? Math.min(4, threads) : 1;
-  const scan = await scanFile(localPath, input.size, input.headerBytes.length, Math.max(1, wanted), profile.quote);
-  // Lines are records only without quotes or blank lines; otherwise read the file whole.
-  const split = scan.cuts.length > 0 && !scan.hasQuote && !scan.hasBlankLine;
-  const partFiles: string[] = [];
+  const wanted = Math.max(1, input.size >= (options.splitMinBytes ?? DEFAULT_SPLIT_MIN_BYTES) && sink.writeParts ? options.parts ?? Math.min(4, threads) : 1);
+  // Every part is a file of its own, written in the same pass: a LIMIT on the original would stop
+  // its reader before the reader records what it refused, and a refused record must never go unnoticed.
+  const partFiles = wanted > 1 ? Array.from({ length: wanted }, () => path.join(tmpdir(), `meterlake-part-${randomUUID()}.csv`)) : [];
   try {
-    // Every part is a file of its own: a LIMIT on the original would stop its reader before the
-    // reader records what it refused, and a refused record must never go unnoticed.
-    const reads: PartRead[] = split ? [] : [{ file: localPath, offset: 0 }];
-    if (split) {
-      const bounds = [input.headerBytes.length, ...scan.cuts, input.size];
-      const copies = bounds.slice(0, -1).map((start, k) => {
-        const file = path.join(tmpdir(), `meterlake-part-${randomUUID()}.csv`);
-        partFiles.push(file);
-        reads.push({ file, offset: k === 0 ? 0 : scan.recordsBefore[k - 1] });
-        return copyPart(localPath, input.headerBytes, start, bounds[k + 1], file);
-      });
-      await Promise.all(copies);
-    }
+    const scan = await scanFile(localPath, input.size, input.headerBytes, wanted, profile.quote, wanted > 1 ? partFiles : undefined);
+    // Lines are records only without quotes or blank lines; otherwise the file is read whole.
+    const split = scan.cuts.length === wanted - 1 && wanted > 1 && !scan.hasQuote && !scan.hasBlankLine;
+    const reads: PartRead[] = split
+      ? [0, ...scan.recordsBefore].map((offset, k) => ({ file: partFiles[k], offset }))
+      : [{ file: localPath, offset: 0 }];
     const sql = (read: PartRead, names: ReaderNames) =>
       fastAcceptedSql(read, names, input.names, profile, ctx, { timestampSuffix, kwhAsText: scan.hasUnderscore });
     const outcome = reads.length === 1
