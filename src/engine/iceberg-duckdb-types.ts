@@ -81,10 +81,11 @@ export function castColumn(field: NestedField): string {
 
 /**
  * A SELECT list casting every schema column to its exact DuckDB type, so that types Iceberg
- * cannot read (TINYINT, TIMESTAMP_NS, UBIGINT, HUGEINT…) never reach a data file.
+ * cannot read (TINYINT, TIMESTAMP_NS, UBIGINT, HUGEINT…) never reach a data file. Columns in
+ * `asIs` are selected uncast (their type is written the same way, e.g. a one-value ENUM for a string).
  */
-export function castSelectList(schema: Schema): string {
-  return schema.fields.map(castColumn).join(', ');
+export function castSelectList(schema: Schema, asIs: ReadonlySet<string> = new Set()): string {
+  return schema.fields.map((field) => (asIs.has(field.name) ? sqlIdent(field.name) : castColumn(field))).join(', ');
 }
 
 /** Every field of the schema, nested ones included, by field id. */

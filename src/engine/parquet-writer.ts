@@ -42,6 +42,11 @@ export interface WriteDataFilesOptions {
    * twice, which matters when the source is a streamed parse. @default false
    */
   readonly expectSinglePartition?: boolean;
+  /**
+   * Top-level string columns the source gives as one-value ENUMs (constants such as the source
+   * file): Parquet gets the same dictionary-encoded UTF8 column without hashing each row's string.
+   */
+  readonly enumConstants?: readonly string[];
 }
 
 export interface WrittenFile {
@@ -169,7 +174,7 @@ function sourceRelation(sourceSql: string): string {
 
 /** The typed rows plus one helper column per non-void partition field. */
 function sourceWithHelpers(options: WriteDataFilesOptions, helpers: PartitionColumn[]): string {
-  const typed = `(SELECT ${castSelectList(options.schema)} FROM ${sourceRelation(options.sourceSql)}) AS __ml_typed`;
+  const typed = `(SELECT ${castSelectList(options.schema, new Set(options.enumConstants))} FROM ${sourceRelation(options.sourceSql)}) AS __ml_typed`;
   if (helpers.length === 0) return `SELECT * FROM ${typed}`;
   const joins = helpers
     .filter((column) => column.mappingTable)

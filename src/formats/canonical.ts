@@ -92,6 +92,14 @@ export interface ParseResult {
   rejected: number;
 }
 
+/** One SELECT of accepted rows, to be read on its own connection. */
+export interface AcceptedRowsPart {
+  session: DuckDbSession;
+  sql: string;
+  /** Columns given as one-value ENUMs instead of VARCHAR (same values; cheaper to write). */
+  enumConstants?: string[];
+}
+
 /** Where the accepted rows of a parse go (e.g. Parquet data files); they are never materialised before. */
 export interface AcceptedRowsSink<T> {
   /** Read every row of `acceptedSql` (READING_COLUMNS) exactly once, to the end; returns the outcome and the row count. */
@@ -100,7 +108,7 @@ export interface AcceptedRowsSink<T> {
    * Optional: read several SELECTs at once, each on its own connection; together they are the
    * accepted rows (each READING_COLUMNS). Without it a parse reads the file as one statement.
    */
-  writeParts?(parts: { session: DuckDbSession; sql: string }[]): Promise<{ result: T; rows: number }>;
+  writeParts?(parts: AcceptedRowsPart[]): Promise<{ result: T; rows: number }>;
   /** Undo a write whose rows must not be kept (the parse reads the file again, or rejects it as a whole). */
   discard(result: T): Promise<void>;
 }

@@ -110,7 +110,7 @@ function historyFilesSink(ports: LakePorts, layout: TableMetadata): AcceptedRows
     },
     async writeParts(parts) {
       const settled = await Promise.allSettled(parts.map((part) =>
-        writeRowsAsDataFiles(part.session, ports.store, layout, { sourceSql: part.sql, expectSinglePartition: true })));
+        writeRowsAsDataFiles(part.session, ports.store, layout, { sourceSql: part.sql, expectSinglePartition: true, enumConstants: part.enumConstants })));
       const files = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? outcome.value : []));
       const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
       if (failure) {

@@ -19,6 +19,8 @@ export interface WriteRowsOptions {
   rowGroupSize?: number;
   /** All rows belong to one partition (see WriteDataFilesOptions.expectSinglePartition). */
   expectSinglePartition?: boolean;
+  /** String columns given as one-value ENUMs (see WriteDataFilesOptions.enumConstants). */
+  enumConstants?: string[];
 }
 
 /** The store key of an absolute URI under the store. */
@@ -44,7 +46,7 @@ export async function writeRowsAsDataFiles(
     const written = await writeDataFilesWithMetrics(session, {
       sourceSql: opts.sourceSql, schema: currentSchema(table), spec: defaultSpec(table), outputDir,
       targetFileSizeBytes: opts.targetFileSizeBytes, sortBy: opts.sortBy, rowGroupSize: opts.rowGroupSize,
-      expectSinglePartition: opts.expectSinglePartition,
+      expectSinglePartition: opts.expectSinglePartition, enumConstants: opts.enumConstants,
     }, uriOf);
     if (!inPlace) {
       await Promise.all(written.map((w) => store.putFile(keyOf(store, w.dataFile.file_path), w.localPath)));

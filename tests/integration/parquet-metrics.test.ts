@@ -185,4 +185,23 @@ describe('dataFileMetrics', () => {
       expect(file.dataFile.file_path).toBe(`s3://bucket/t/data/${path.basename(file.localPath)}`);
     }
   });
+
+  it('writes a one-value ENUM constant exactly as the string constant: same Parquet type and metrics', async () => {
+    const strings: Schema = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'n', required: false, type: 'long' }, { id: 2, name: 'source_file', required: false, type: 'string' }] };
+    const write = async (constant: string, enumConstants?: string[]) => {
+      const out = await mkdtemp(path.join(os.tmpdir(), 'parquet-enum-'));
+      const [file] = await writeDataFilesWithMetrics(session, {
+        sourceSql: `SELECT range AS n, ${constant} AS source_file FROM range(1000)`, schema: strings, spec: { 'spec-id': 0, fields: [] }, outputDir: out, enumConstants,
+      });
+      const types = await session.all(`SELECT name, type, converted_type FROM parquet_schema(${sqlString(file.localPath)})`);
+      const { file_path: _path, file_size_in_bytes: _size, split_offsets: _offsets, ...metrics } = file.dataFile;
+      await rm(out, { recursive: true, force: true });
+      return { types, metrics };
+    };
+
+    const asEnum = await write(`CAST('landing/x/readings/a.csv' AS ENUM('landing/x/readings/a.csv'))`, ['source_file']);
+    const asString = await write(`'landing/x/readings/a.csv'`);
+
+    expect(asEnum).toEqual(asString);
+  });
 });
