@@ -105,10 +105,11 @@ export interface AcceptedRowsSink<T> {
   /** Read every row of `acceptedSql` (READING_COLUMNS) exactly once, to the end; returns the outcome and the row count. */
   write(acceptedSql: string): Promise<{ result: T; rows: number }>;
   /**
-   * Optional: read several SELECTs at once, each on its own connection; together they are the
-   * accepted rows (each READING_COLUMNS). Without it a parse reads the file as one statement.
+   * Optional: read several SELECTs at once, each on its own connection, each as soon as it is
+   * ready; together they are the accepted rows (each READING_COLUMNS). Without it a parse reads
+   * the file as one statement.
    */
-  writeParts?(parts: AcceptedRowsPart[]): Promise<{ result: T; rows: number }>;
+  writeParts?(parts: Promise<AcceptedRowsPart>[]): Promise<{ result: T; rows: number }>;
   /** Undo a write whose rows must not be kept (the parse reads the file again, or rejects it as a whole). */
   discard(result: T): Promise<void>;
 }

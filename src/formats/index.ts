@@ -48,7 +48,10 @@ export function acceptedTableSink(session: DuckDbSession): AcceptedRowsSink<stri
       // Each part's connection fills a shared (non-TEMP) table; the TEMP result keeps file order.
       const shared = parts.map(() => tempName('accepted_part'));
       try {
-        await Promise.all(parts.map((part, k) => part.session.run(`CREATE TABLE ${shared[k]} AS ${part.sql}`)));
+        await Promise.all(parts.map(async (ready, k) => {
+          const part = await ready;
+          await part.session.run(`CREATE TABLE ${shared[k]} AS ${part.sql}`);
+        }));
         return await this.write(`SELECT * FROM (${shared.map((name) => `SELECT * FROM ${name}`).join(' UNION ALL ')}) ORDER BY source_row`);
       } finally {
         for (const name of shared) await session.run(`DROP TABLE IF EXISTS ${name}`);

@@ -106,11 +106,13 @@ export async function ingestObject(ports: LakePorts, obj: LandedObject): Promise
 function historyFilesSink(ports: LakePorts, layout: TableMetadata): AcceptedRowsSink<DataFile[]> {
   return {
     async write(acceptedSql) {
-      return this.writeParts!([{ session: ports.session, sql: acceptedSql }]);
+      return this.writeParts!([Promise.resolve({ session: ports.session, sql: acceptedSql })]);
     },
     async writeParts(parts) {
-      const settled = await Promise.allSettled(parts.map((part) =>
-        writeRowsAsDataFiles(part.session, ports.store, layout, { sourceSql: part.sql, expectSinglePartition: true, enumConstants: part.enumConstants })));
+      const settled = await Promise.allSettled(parts.map(async (ready) => {
+        const part = await ready;
+        return writeRowsAsDataFiles(part.session, ports.store, layout, { sourceSql: part.sql, expectSinglePartition: true, enumConstants: part.enumConstants });
+      }));
       const files = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? outcome.value : []));
       const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
       if (failure) {
