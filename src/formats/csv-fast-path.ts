@@ -201,8 +201,8 @@ export async function parseCsvFast<T>(
   const sql = (read: PartRead, names: ReaderNames) => fastAcceptedSql(read, names, input.names, profile, ctx, timestampSuffix);
   try {
     const outcome = partFiles
-      ? await session.withConnections(partFiles.length, (sessions) =>
-        readParts(sessions, (onPart) => cutFile(localPath, input, cuts, profile, partFiles, onPart), sql, (parts) => writeParts(sink, parts)))
+      ? await withThreads(session, 1, () => session.withConnections(partFiles.length, (sessions) =>
+        readParts(sessions, (onPart) => cutFile(localPath, input, cuts, profile, partFiles, onPart), sql, (parts) => writeParts(sink, parts))))
       : await readParts([session], (onPart) => cutFile(localPath, input, [], profile, undefined, onPart), sql, (parts) => writeParts(sink, parts));
     // Lines are records only without quotes or blank lines: such a file is read in one statement.
     if (partFiles && outcome.parts.some((part) => part.hasQuote || part.hasBlankLine)) {
@@ -231,6 +231,20 @@ export async function parseCsvFast<T>(
     return { written: outcome.written.result, rejectedTable, rowsIn: accepted + rejected, accepted, rejected };
   } finally {
     for (const file of partFiles ?? []) await rm(file, { force: true });
+  }
+}
+
+/**
+ * Run `work` with DuckDB's thread pool at `threads`: each part's statement streams on the thread
+ * that runs it, so background workers would only compete with the parts for the cores.
+ */
+async function withThreads<R>(session: DuckDbSession, threads: number, work: () => Promise<R>): Promise<R> {
+  const before = Number(await session.scalar(`SELECT current_setting('threads')`));
+  await session.run(`SET threads = ${threads}`);
+  try {
+    return await work();
+  } finally {
+    await session.run(`SET threads = ${before}`);
   }
 }
 
@@ -300,7 +314,9 @@ async function readParts<T>(
 
 /**
  * The accepted rows of one part (READING_COLUMNS). A row that fails any check advances the
- * part's counter (the OR's right side runs for failing rows only) and is left to the full path.
+ * part's counter (the OR's right side runs for failing rows only, and a NULL check fails) and is
+ * left to the full path. The checks sit in the filter, where each runs only on rows the previous
+ * ones passed; as a projected boolean they cost half as much again.
  */
 function fastAcceptedSql(
   read: PartRead,
@@ -356,8 +372,8 @@ function fastAcceptedSql(
   return `SELECT meter_id, interval_start, CAST(minutes_i AS INTEGER) AS interval_minutes, kwh, quality_c AS quality,
       ${constant(ctxColumns.source)} AS source, ${constant(ctxColumns.sourceFile)} AS source_file, source_row,
       ${constant(ctxColumns.batchId)} AS batch_id, ${ctxColumns.receivedAt} AS received_at
-    FROM (SELECT *, (${checks.map((check) => `(${check})`).join(' AND ')}) IS TRUE AS plain FROM (${converted}))
-    WHERE plain OR nextval(${sqlString(names.counter)}) < 0`;
+    FROM (${converted})
+    WHERE (${checks.map((check) => `(${check})`).join(' AND ')}) OR nextval(${sqlString(names.counter)}) < 0`;
 }
 
 /** An empty relation with REJECTED_COLUMNS' types. */
