@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type FileHandle, open, rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type DuckDbSession, sqlIdent, sqlString } from '../engine/duckdb-session';
@@ -100,10 +100,12 @@ async function cutOffsets(localPath: string, size: number, headerLength: number,
 }
 
 /**
- * One pass over the file's bytes (native searches only). With `partFiles`, each stretch between
- * cuts is written as a CSV of its own, header first, and handed to `onPart` as soon as it is
- * written, with the number of lines before it — so DuckDB reads part 1 while part 2 is cut.
- * Without, the file is read in place as one part.
+ * Hand the file to DuckDB as parts. Without `partFiles` the file is read in place as one part,
+ * after one pass that finds its byte facts. With them, each stretch between cuts is copied into a
+ * CSV of its own (header first) and handed to `onPart` at once — its read starts while the next
+ * part is being cut — and only then are its lines counted (the next part's offset) and its bytes
+ * searched for control characters, which the parts' reads assume absent: the result says whether
+ * that held.
  */
 async function cutFile(
   localPath: string,
@@ -112,56 +114,56 @@ async function cutFile(
   profile: SourceProfile,
   partFiles: string[] | undefined,
   onPart: (index: number, part: PartRead) => void,
-): Promise<void> {
+): Promise<{ controlBytesAssumedAway: boolean }> {
   const handle = await open(localPath, 'r');
-  let out: FileHandle | undefined;
   try {
     const chunk = Buffer.allocUnsafe(4 << 20);
+    const bounds = [input.headerBytes.length, ...cuts, input.size];
     const quoteByte = Buffer.from(profile.quote)[0];
     const delimiterByte = Buffer.from(profile.delimiter)[0];
     const controls = CONTROL_BYTES.filter((byte) => byte !== delimiterByte);
-    const fresh = (): ByteFacts => ({ hasQuote: false, hasUnderscore: false, hasBlankLine: false, hasControl: false });
-    let facts = fresh();
-    let lines = 0;
-    let partStartLines = 0;
-    let previousTail = Buffer.alloc(0);
-    let part = 0;
-    if (partFiles) {
-      out = await open(partFiles[0], 'w');
-      await out.write(input.headerBytes);
-    }
-    for (let position = input.headerBytes.length; position < input.size;) {
-      const limit = part < cuts.length ? cuts[part] : input.size;
-      const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, limit - position), position);
-      if (bytesRead <= 0) break;
-      const bytes = chunk.subarray(0, bytesRead);
-      if (part < cuts.length) for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) lines++;
-      if (quoteByte !== undefined && bytes.includes(quoteByte)) facts.hasQuote = true;
-      if (bytes.includes(0x5f)) facts.hasUnderscore = true;
-      if (!facts.hasControl && controls.some((byte) => bytes.includes(byte))) facts.hasControl = true;
-      const seam = Buffer.concat([previousTail, bytes.subarray(0, 2)]);
-      if ([bytes, seam].some((b) => b.includes('\n\n') || b.includes('\n\r\n'))) facts.hasBlankLine = true;
-      previousTail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 2)));
-      if (out) await out.write(bytes);
-      position += bytesRead;
-      if (position === limit && part < cuts.length) {
-        await out?.close();
-        out = undefined;
-        onPart(part, { ...facts, file: partFiles ? partFiles[part] : localPath, offset: partStartLines });
-        partStartLines = lines;
-        facts = fresh();
-        part++;
-        if (partFiles) {
-          out = await open(partFiles[part], 'w');
-          await out.write(input.headerBytes);
-        }
+    /** Read [start, end) chunk by chunk. */
+    const eachChunk = async (start: number, end: number, visit: (bytes: Buffer) => Promise<void> | void) => {
+      for (let position = start; position < end;) {
+        const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, end - position), position);
+        if (bytesRead <= 0) break;
+        await visit(chunk.subarray(0, bytesRead));
+        position += bytesRead;
       }
+    };
+    let linesBefore = 0;
+    let controlBytesAssumedAway = false;
+    // The last bytes before the current chunk in the original file: a blank line may span a chunk or part seam.
+    let previousTail = Buffer.from(input.headerBytes.subarray(Math.max(0, input.headerBytes.length - 2)));
+    for (let k = 0; k + 1 < bounds.length; k++) {
+      const facts: ByteFacts = { hasQuote: false, hasUnderscore: false, hasBlankLine: false, hasControl: false };
+      const out = partFiles ? await open(partFiles[k], 'w') : undefined;
+      try {
+        await out?.write(input.headerBytes);
+        await eachChunk(bounds[k], bounds[k + 1], async (bytes) => {
+          if (quoteByte !== undefined && bytes.includes(quoteByte)) facts.hasQuote = true;
+          if (bytes.includes(0x5f)) facts.hasUnderscore = true;
+          const seam = Buffer.concat([previousTail, bytes.subarray(0, 2)]);
+          if ([bytes, seam].some((b) => b.includes('\n\n') || b.includes('\n\r\n'))) facts.hasBlankLine = true;
+          previousTail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 2)));
+          // A file read in place is searched before its read starts.
+          if (!partFiles && !facts.hasControl && controls.some((byte) => bytes.includes(byte))) facts.hasControl = true;
+          await out?.write(bytes);
+        });
+      } finally {
+        await out?.close();
+      }
+      onPart(k, { ...facts, file: partFiles ? partFiles[k] : localPath, offset: linesBefore });
+      if (!partFiles) continue;
+      // While the part is read: its line count (the next part's offset) and the control bytes it was assumed not to have.
+      const last = k + 2 === bounds.length;
+      await eachChunk(bounds[k], bounds[k + 1], (bytes) => {
+        if (!last) for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) linesBefore++;
+        if (!controlBytesAssumedAway && controls.some((byte) => bytes.includes(byte))) controlBytesAssumedAway = true;
+      });
     }
-    await out?.close();
-    out = undefined;
-    onPart(part, { ...facts, file: partFiles ? partFiles[part] : localPath, offset: partStartLines });
+    return { controlBytesAssumedAway };
   } finally {
-    await out?.close();
     await handle.close();
   }
 }
@@ -204,8 +206,9 @@ export async function parseCsvFast<T>(
       ? await withThreads(session, 1, () => session.withConnections(partFiles.length, (sessions) =>
         readParts(sessions, (onPart) => cutFile(localPath, input, cuts, profile, partFiles, onPart), sql, (parts) => writeParts(sink, parts))))
       : await readParts([session], (onPart) => cutFile(localPath, input, [], profile, undefined, onPart), sql, (parts) => writeParts(sink, parts));
-    // Lines are records only without quotes or blank lines: such a file is read in one statement.
-    if (partFiles && outcome.parts.some((part) => part.hasQuote || part.hasBlankLine)) {
+    // Lines are records only without quotes or blank lines, and a part with control bytes needs
+    // the per-row meter id check: such a file is read in one statement.
+    if (partFiles && (outcome.controlBytesAssumedAway || outcome.parts.some((part) => part.hasQuote || part.hasBlankLine))) {
       await sink.discard(outcome.written.result);
       return await parseCsvFast(session, localPath, input, profile, ctx, sink, fullPathRejects, { ...options, parts: 1 });
     }
@@ -273,10 +276,10 @@ async function writeParts<T>(sink: AcceptedRowsSink<T>, parts: Promise<AcceptedR
  */
 async function readParts<T>(
   sessions: DuckDbSession[],
-  cut: (onPart: (index: number, part: PartRead) => void) => Promise<void>,
+  cut: (onPart: (index: number, part: PartRead) => void) => Promise<{ controlBytesAssumedAway: boolean }>,
   sql: (read: PartRead, names: ReaderNames) => string,
   write: (parts: Promise<AcceptedRowsPart>[]) => Promise<{ result: T; rows: number }>,
-): Promise<{ written: { result: T; rows: number }; parts: PartRead[]; readerRejected: boolean; left: number }> {
+): Promise<{ written: { result: T; rows: number }; parts: PartRead[]; readerRejected: boolean; left: number; controlBytesAssumedAway: boolean }> {
   const names = sessions.map(() => ({ errors: tempName('fast_errors'), scans: tempName('fast_scans'), counter: tempName('fast_left') }));
   const arrivals = sessions.map(() => deferred<PartRead>());
   try {
@@ -304,7 +307,7 @@ async function readParts<T>(
       );
       left += last === null || last === undefined ? 0 : Number(last);
     }
-    return { written, parts, readerRejected, left };
+    return { written, parts, readerRejected, left, controlBytesAssumedAway: cutOutcome.value.controlBytesAssumedAway };
   } finally {
     for (const [k, session] of sessions.entries()) {
       await session.run(`DROP SEQUENCE IF EXISTS ${names[k].counter}; DROP TABLE IF EXISTS ${names[k].errors}; DROP TABLE IF EXISTS ${names[k].scans}`);
