@@ -81,7 +81,7 @@ async function cutOffsets(localPath: string, size: number, headerLength: number,
   const handle = await open(localPath, 'r');
   try {
     const probe = Buffer.allocUnsafe(1 << 16);
-    const weights = Array.from({ length: parts }, (_, k) => (k === 0 ? 1.08 : 1));
+    const weights = Array.from({ length: parts }, (_, k) => (k === 0 ? 1.12 : 1));
     const total = weights.reduce((a, b) => a + b, 0);
     const cuts: number[] = [];
     let share = 0;
@@ -103,9 +103,9 @@ async function cutOffsets(localPath: string, size: number, headerLength: number,
  * Hand the file to DuckDB as parts. Without `partFiles` the file is read in place as one part,
  * after one pass that finds its byte facts. With them, each stretch between cuts is copied into a
  * CSV of its own (header first) and handed to `onPart` at once — its read starts while the next
- * part is being cut — and only then are its lines counted (the next part's offset) and its bytes
- * searched for control characters, which the parts' reads assume absent: the result says whether
- * that held.
+ * part is being cut — and only then are its lines counted (the next part's offset); once all
+ * parts are being read the file is searched for control characters, which the parts' reads
+ * assume absent: the result says whether that held.
  */
 async function cutFile(
   localPath: string,
@@ -154,11 +154,16 @@ async function cutFile(
         await out?.close();
       }
       onPart(k, { ...facts, file: partFiles ? partFiles[k] : localPath, offset: linesBefore });
-      if (!partFiles) continue;
-      // While the part is read: its line count (the next part's offset) and the control bytes it was assumed not to have.
-      const last = k + 2 === bounds.length;
-      await eachChunk(bounds[k], bounds[k + 1], (bytes) => {
-        if (!last) for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) linesBefore++;
+      // While the part is read: its line count, the next part's offset.
+      if (partFiles && k + 2 < bounds.length) {
+        await eachChunk(bounds[k], bounds[k + 1], (bytes) => {
+          for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) linesBefore++;
+        });
+      }
+    }
+    // Once every part is being read: the control bytes the parts were assumed not to have.
+    if (partFiles) {
+      await eachChunk(bounds[0], input.size, (bytes) => {
         if (!controlBytesAssumedAway && controls.some((byte) => bytes.includes(byte))) controlBytesAssumedAway = true;
       });
     }
