@@ -11,19 +11,22 @@ import { contextColumns, kwhSql, MAX_METER_ID_LENGTH, MAX_START, MIN_START, prof
 /**
  * The fast path of a utility CSV: numeric columns typed by DuckDB's reader (its typed parse
  * costs a fraction of TRY_CAST on text), timestamps as text cast only when they end in a UTC
- * offset, and a handful of cheap checks, with the file cut into
- * parts read on separate connections — a `row_number() OVER ()` stream runs on one thread, so
- * one statement per part is what lets numbered rows use every core.
+ * offset, and a handful of cheap checks in the filter. A large file is cut at line ends into
+ * parts read on separate connections: a `row_number() OVER ()` stream (the source_row) runs on
+ * one thread, so one statement per part is what lets numbered rows use every core.
  *
  * It only ever accepts rows the full path (validate.ts) accepts with the same values; anything
  * it is unsure of is not accepted, and then the full path decides. After the read:
+ * - a cut file turned out to hold quotes or blank lines (lines would not be records) or control
+ *   bytes (the meter-id check must then run per row): the output is discarded and the file is
+ *   read again in one statement;
  * - the reader rejected a record (a value its typed parse refused, a record it cannot split,
  *   bad UTF-8): the output is discarded and the caller runs the full path;
  * - some rows failed a check: the full path's reject pass builds their rejects; its count must
  *   equal the number the fast path left out, else the output is discarded likewise.
  */
 
-/** Below this size a file is read as one statement (the split costs a copy of the file's tail). */
+/** Below this size a file is read in one statement (a cut costs a copy of the file). */
 export const DEFAULT_SPLIT_MIN_BYTES = 64 * 1024 * 1024;
 
 export interface FastCsvOptions {
