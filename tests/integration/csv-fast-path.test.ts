@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { DuckDbSession } from '../../src/engine/duckdb-session';
-import { acceptedTableSink, loadSourceProfiles, type ParseContext } from '../../src/formats';
+import { acceptedTableSink, loadSourceProfiles, type ParseContext, type SourceProfile } from '../../src/formats';
 import { parseUtilityCsv } from '../../src/formats/utility-csv';
 
 const HEADER = 'meter_id,interval_start,interval_minutes,kwh,quality';
 const ctx: ParseContext = { source: 'default', sourceFile: 'landing/default/readings/t.csv', batchId: 'b1', receivedAt: new Date('2024-01-04T06:00:00Z') };
-const profile = loadSourceProfiles().get('default')!;
+const defaultProfile = loadSourceProfiles().get('default')!;
+/** The canonical layout for a utility whose meters also export (negative kWh allowed). */
+const exportProfile: SourceProfile = { ...defaultProfile, name: 'default-export', allowNegative: true };
 
 let session: DuckDbSession;
 let dir: string;
@@ -22,7 +24,7 @@ afterAll(() => {
 });
 
 /** Parse a file and return its accepted and rejected rows as JSON text, plus how it was read. */
-async function parse(file: string, options: Parameters<typeof parseUtilityCsv>[5]) {
+async function parse(file: string, options: Parameters<typeof parseUtilityCsv>[5], profile = defaultProfile) {
   const paths: string[] = [];
   const parsed = await parseUtilityCsv(session, file, profile, ctx, acceptedTableSink(session), { ...options, onPath: (p, n) => paths.push(`${p}/${n}`) });
   const json = (rows: unknown[]) => JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
@@ -57,6 +59,8 @@ const MUTATIONS: ((row: string[]) => void)[] = [
   (r) => { r[2] = '7'; },
   (r) => { r[3] = '1_000'; },
   (r) => { r[3] = 'inf'; },
+  (r) => { r[3] = 'NaN'; },
+  (r) => { r[3] = '-Infinity'; },
   (r) => { r[3] = '-0.5'; },
   (r) => { r[3] = '1e1'; },
   (r) => { r[3] = ' 2.5 '; },
@@ -80,7 +84,7 @@ describe('CSV fast path', () => {
     expect(split.rowsIn).toBe(300);
   });
 
-  it('gives exactly the full path\'s accepted and rejected rows for any mix of good and malformed rows, whole or split', async () => {
+  it.each([['default', defaultProfile], ['export-allowing', exportProfile]])('gives exactly the full path\'s accepted and rejected rows for any mix of good and malformed rows, whole or split (%s profile)', async (_name, profile) => {
     let fastWithRejects = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -96,8 +100,8 @@ describe('CSV fast path', () => {
           const file = join(dir, `mix-${parts}.csv`);
           writeFileSync(file, `${HEADER}\n${goodRow(0)}\n${lines.join('\n')}\n`);
 
-          const full = await parse(file, { fastPath: false });
-          const fast = await parse(file, { splitMinBytes: 0, parts });
+          const full = await parse(file, { fastPath: false }, profile);
+          const fast = await parse(file, { splitMinBytes: 0, parts }, profile);
 
           expect(fast.accepted).toEqual(full.accepted);
           expect(fast.rejected).toEqual(full.rejected);
