@@ -6,7 +6,9 @@ import { out, withLake } from './support';
 
 /** One line per daily run: the tag and what it changed. */
 export function describeRun(r: DailyRunResult): string {
-  return `${r.tag}: ${r.newVersions} new versions from ${r.plan.newFiles.length} history files → ${r.days.length} days rewritten, ${r.rowsWritten} rows (${(r.durationMs / 1000).toFixed(1)} s)`;
+  const onRead = r.days.filter((d) => d.mode === 'merge-on-read').length;
+  const days = `${r.days.length} days merged (${r.days.length - onRead} rewritten, ${onRead} with a delete file)`;
+  return `${r.tag}: ${r.newVersions} new versions from ${r.plan.newFiles.length} history files → ${days}, ${r.rowsWritten} rows written (${(r.durationMs / 1000).toFixed(1)} s)`;
 }
 
 /** `meterlake snapshot` */
