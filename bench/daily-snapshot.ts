@@ -33,8 +33,9 @@ import type { DataFile } from '../src/iceberg/types';
 import { openLocalLake, type LocalLake } from '../src/local/local-lake';
 import { tableFor } from '../src/pipeline/lake-tables';
 import {
-  DAY_MS, DEFAULT_TARGET_FILE_SIZE_BYTES, HISTORY_SNAPSHOT_PROPERTY, latestVersionSql, planDailySnapshot, runDailySnapshot,
+  DAY_MS, DEFAULT_TARGET_FILE_SIZE_BYTES, HISTORY_SNAPSHOT_PROPERTY, planDailySnapshot, runDailySnapshot,
 } from '../src/pipeline/snapshot';
+import { latestVersionSql } from '../src/pipeline/latest-version-sql';
 import { writeRowsAsDataFiles } from '../src/pipeline/table-files';
 import { METER_READINGS, READINGS_HISTORY, READING_FIELDS } from '../src/pipeline/tables';
 import { argValue, median, printTable, runChild } from './bench-util';
@@ -222,11 +223,7 @@ async function childIncremental(dir: string): Promise<void> {
   }));
 }
 
-/**
- * Child: the suggested fix, measured — per day ONE ordered COPY of the merge query straight to the
- * day's data file (field ids, zstd, RETURN_STATS for the row count), no TEMP TABLE, no count(*), no
- * re-staging for PARTITION_BY (a day's rows are one partition); the table planned once; then commit.
- */
+/** One measured child run: its in-process time, process wall time, peak RSS and what it did. */
 interface Measured { seconds: number; wallMs: number; peakRssMb: number; newVersions: number; rowsWritten: number; days: number; extra: Record<string, unknown> }
 
 async function measure(kind: 'ours' | 'floor' | 'incremental'): Promise<Measured> {

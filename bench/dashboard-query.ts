@@ -26,6 +26,7 @@ import { planFiles } from '../src/iceberg/scan';
 import { currentSchema } from '../src/iceberg/table-metadata';
 import { openLocalLake } from '../src/local/local-lake';
 import { tableFor } from '../src/pipeline/lake-tables';
+import { DAY_MS } from '../src/pipeline/snapshot';
 import { localPathResolver } from '../src/pipeline/table-files';
 import { METER_READINGS } from '../src/pipeline/tables';
 import { argValue, printTable } from './bench-util';
@@ -35,7 +36,6 @@ const lakeDir = argValue('--lake') ?? path.join(HERE, 'data', 'daily-snapshot', 
 const meterCount = Number(argValue('--meters') ?? 30);
 const threads = Number(argValue('--threads') ?? 2);
 const WARMUP = 3;
-const DAY_MS = 86_400_000;
 
 const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -13,12 +13,11 @@ import { link, mkdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DuckDbSession, sqlString, sqlIdent } from '../src/engine/duckdb-session';
-import { acceptedTableSink, type AcceptedRowsSink, dropRejectedTable, parseReadingsFileInto, REJECTED_COLUMNS } from '../src/formats';
+import { dropRejectedTable, parseReadingsFileInto, REJECTED_COLUMNS } from '../src/formats';
 import { openLocalLake } from '../src/local/local-lake';
 import { commitBatches } from '../src/pipeline/commit';
-import { batchIdOf, ingestObject, type CommitRequest, type LandedObject } from '../src/pipeline/ingest';
+import { batchIdOf, historyFilesSink, ingestObject, type CommitRequest, type LandedObject } from '../src/pipeline/ingest';
 import { tableLayout } from '../src/pipeline/lake-tables';
-import type { DataFile } from '../src/iceberg/types';
 import { READINGS_HISTORY, REJECTED_READINGS } from '../src/pipeline/tables';
 import { writeRowsAsDataFiles } from '../src/pipeline/table-files';
 
@@ -133,17 +132,8 @@ async function stages(): Promise<void> {
   const profile = lake.profiles.get('default')!;
   const batchId = batchIdOf(event);
   const mark = statements.length;
-  // As ingestObject does: the parse streams into one accepted TEMP table, written to history files; one stage.
-  const tableSink = acceptedTableSink(lake.session);
-  const historySink: AcceptedRowsSink<DataFile[]> = {
-    async write(acceptedSql) {
-      const { result: table } = await tableSink.write(acceptedSql);
-      const files = await writeRowsAsDataFiles(lake.session, lake.store, history, { sourceSql: table });
-      await tableSink.discard(table);
-      return { result: files, rows: files.reduce((sum, f) => sum + Number(f.record_count), 0) };
-    },
-    async discard() {},
-  };
+  // The sink ingestObject uses: the parse streams straight into history files (in parts on a large file).
+  const historySink = historyFilesSink(lake, history);
   const parsed = await stage('parse+validate+write readings_history files (parseReadingsFileInto)', () =>
     parseReadingsFileInto(lake.session, lake.store.localPath(event.key)!, profile, {
       source: 'default', sourceFile: event.key, batchId, receivedAt: event.arrivalTime,
@@ -152,7 +142,7 @@ async function stages(): Promise<void> {
   const select = (table: string, columns: readonly string[]) => `SELECT ${columns.map(sqlIdent).join(', ')} FROM ${table}`;
   const historyFiles = parsed.written;
   const rejectedFiles = await stage('write rejected_readings files', async () => parsed.rejected > 0
-    ? writeRowsAsDataFiles(lake.session, lake.store, rejectedLayout, { sourceSql: select(parsed.rejectedTable, REJECTED_COLUMNS) })
+    ? writeRowsAsDataFiles(lake.session, lake.store, rejectedLayout, { sourceSql: select(parsed.rejectedTable, REJECTED_COLUMNS), expectSinglePartition: true })
     : []);
   await stage('drop temp tables', () => dropRejectedTable(lake.session, parsed));
   const request: CommitRequest = {

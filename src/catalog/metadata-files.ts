@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { metadataDir } from '../iceberg/manifest';
+
+export { metadataDir };
 
 /**
  * Metadata file naming shared by the catalogs: `<location>/metadata/<NNNNN>-<uuid>.metadata.json`
@@ -23,10 +26,6 @@ export function formatMetadataVersion(version: number): string {
   if (!Number.isSafeInteger(version) || version < 0) throw new RangeError(`invalid metadata version: ${version}`);
   return String(version).padStart(5, '0');
 }
-
-import { metadataDir } from '../iceberg/manifest';
-
-export { metadataDir };
 
 /** A new, unique metadata file URI for `version`: `<location>/metadata/<NNNNN>-<uuid>.metadata.json`. */
 export function newMetadataFileUri(tableLocation: string, version: number): string {

@@ -1,7 +1,7 @@
 import type { FileIO } from '../iceberg/file-io';
 import { IcebergTable, type TableOptions } from '../iceberg/table';
 import { newTableMetadata, type NewTableOptions } from '../iceberg/table-metadata';
-import type { Catalog, TableHandle } from './catalog';
+import { TableAlreadyExistsError, type Catalog, type TableHandle } from './catalog';
 
 /** Bind a catalog table to the Iceberg operations (the catalog supplies load and the atomic swap). */
 export function openTable(catalog: Catalog, name: string, io: FileIO, options?: TableOptions): IcebergTable {
@@ -21,7 +21,7 @@ export async function ensureTable(
       await catalog.createTable(name, metadata);
     } catch (err) {
       // Another process created it first: fine, open theirs.
-      if ((err as Error).name !== 'TableAlreadyExistsError') throw err;
+      if (!(err instanceof TableAlreadyExistsError)) throw err;
     }
   }
   return openTable(catalog, name, io, options);

@@ -3,15 +3,12 @@
  * `CREATE OR REPLACE VIEW "meterlake"."<view>" AS <select>` with every slot (table or view) as
  * `"meterlake"."<name>"`, listed so that a view comes after the views it reads.
  */
+import { sqlIdent } from './sql-quote';
 import { loadSqlTemplates, renderSql, SqlTemplateError, SQL_VIEWS_DIR, tokenizeSql, type SqlTemplate } from './sql-template';
 
 export interface AthenaViewDdl {
   readonly name: string;
   readonly ddl: string;
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** The view's SELECT without comments (Athena stores the view text as given). */
@@ -30,8 +27,8 @@ export function athenaViewDdl(template: SqlTemplate, database = 'meterlake'): st
   if (template.params.length) {
     throw new SqlTemplateError(`view ${template.name} declares parameters (${template.params.map((p) => p.name).join(', ')}); Athena views take none`);
   }
-  const { sql } = renderSql(withoutComments(template), { table: (slot) => `${quoteIdent(database)}.${quoteIdent(slot)}` });
-  return `CREATE OR REPLACE VIEW ${quoteIdent(database)}.${quoteIdent(template.name)} AS\n${sql}`;
+  const { sql } = renderSql(withoutComments(template), { table: (slot) => `${sqlIdent(database)}.${sqlIdent(slot)}` });
+  return `CREATE OR REPLACE VIEW ${sqlIdent(database)}.${sqlIdent(template.name)} AS\n${sql}`;
 }
 
 /** DDL for every view in `dir` (default sql/views), each after the views it reads. */

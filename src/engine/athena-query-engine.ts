@@ -12,8 +12,8 @@ import {
   type ColumnInfo,
   type StartQueryExecutionCommandInput,
 } from '@aws-sdk/client-athena';
-import type { QueryEngine, QueryOptions, TableVersion } from './query-engine';
-import { VersionedViewError } from './query-engine';
+import { assertOnlyTablesPinned, type QueryEngine, type QueryOptions, type TableVersion } from './query-engine';
+import { sqlIdent, sqlString } from './sql-quote';
 import { expandViews, loadSqlTemplates, renderSql, type SqlParamType, type SqlTemplate } from './sql-template';
 
 export interface AthenaQueryEngineOptions {
@@ -64,14 +64,6 @@ export class AthenaParamError extends Error {
 const MAX_REUSE_MINUTES = 10080;
 const PAGE_SIZE = 1000;
 
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-function sqlStringLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
-
 /**
  * One ExecutionParameters entry. Athena substitutes each value for its `?` as a SQL literal, so
  * strings are single-quoted and dates/timestamps are typed literals (`DATE '2021-01-01'`).
@@ -93,7 +85,7 @@ export function athenaParamLiteral(value: unknown, type: SqlParamType, name: str
       return `TIMESTAMP '${date.toISOString().replace('T', ' ').replace('Z', '')}'`;
     }
     case 'VARCHAR':
-      return sqlStringLiteral(String(value));
+      return sqlString(String(value));
     case 'BIGINT': {
       const text = String(value);
       if (!/^-?\d+$/.test(text)) fail();
@@ -181,9 +173,7 @@ export class AthenaQueryEngine implements QueryEngine {
   /** The SQL Athena runs and its ExecutionParameters, without running it. */
   render(template: SqlTemplate, opts: QueryOptions = {}): { sql: string; parameters: string[] } {
     const versions = opts.versions ?? {};
-    for (const slot of Object.keys(versions)) {
-      if (this.views.has(slot)) throw new VersionedViewError(`${template.name}: version given for view ${slot}; pin the tables it reads instead`);
-    }
+    assertOnlyTablesPinned(template, this.views, versions);
     const expanded = expandViews(template, this.views);
     const rendered = renderSql(expanded, {
       table: (slot) => this.tableReference(slot, versions[slot]),
@@ -194,7 +184,7 @@ export class AthenaQueryEngine implements QueryEngine {
   }
 
   private tableReference(slot: string, version: TableVersion | undefined): string {
-    const table = `${quoteIdent(this.database)}.${quoteIdent(slot)}`;
+    const table = `${sqlIdent(this.database)}.${sqlIdent(slot)}`;
     if (version === undefined) return table;
     if (typeof version !== 'bigint') {
       throw new AthenaVersionError(

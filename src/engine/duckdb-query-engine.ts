@@ -3,7 +3,7 @@
  * over the requested snapshot's files; views from sql/views are inlined as CTEs.
  */
 import { DuckDbSession, sqlIdent } from './duckdb-session';
-import { VersionedViewError, type QueryEngine, type QueryOptions, type TableVersion } from './query-engine';
+import { assertOnlyTablesPinned, type QueryEngine, type QueryOptions, type TableVersion } from './query-engine';
 import { expandViews, loadSqlTemplates, renderSql, type SqlParamType, type SqlTemplate } from './sql-template';
 
 /** Returns the (unquoted) DuckDB relation name holding `slot` at `version` (current when absent). */
@@ -47,9 +47,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   async query(template: SqlTemplate, opts: QueryOptions = {}): Promise<Record<string, unknown>[]> {
     const expanded = expandViews(template, this.views);
     const versions = opts.versions ?? {};
-    for (const slot of Object.keys(versions)) {
-      if (this.views.has(slot)) throw new VersionedViewError(`${template.name}: version given for view ${slot}; pin the tables it reads instead`);
-    }
+    assertOnlyTablesPinned(template, this.views, versions);
     const relations = new Map<string, string>();
     for (const slot of expanded.slots) relations.set(slot, await this.options.resolveSlot(slot, versions[slot]));
     const rendered = renderSql(expanded, { table: (slot) => sqlIdent(relations.get(slot)!), params: opts.params });

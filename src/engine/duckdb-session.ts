@@ -110,15 +110,7 @@ async function configuredConnection(instance: DuckDBInstance): Promise<DuckDBCon
   return connection;
 }
 
-/** A SQL string literal. */
-export function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
-
-/** A quoted SQL identifier. */
-export function sqlIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
+export { sqlIdent, sqlString } from './sql-quote';
 
 /** A unique name for a scratch table or view. */
 export const scratchName = (stem: string) => `${stem}_${randomUUID().replaceAll('-', '')}`;

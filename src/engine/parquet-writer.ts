@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { IcebergValue } from '../iceberg/conversions';
 import { parseTransform, type BoundTransform } from '../iceberg/transforms';
 import type { NestedField, PartitionField, PartitionSpec, PrimitiveType, Schema } from '../iceberg/types';
-import { DuckDbSession, sqlIdent, sqlString } from './duckdb-session';
+import { DuckDbSession, scratchName, sqlIdent, sqlString } from './duckdb-session';
 import { parseDuckDbText } from './duckdb-value-text';
 import { castSelectList, duckDbPrimitiveType, fieldIdsClause } from './iceberg-duckdb-types';
 
@@ -81,6 +81,8 @@ interface CopyStatsRow {
   partition_keys: { key: string; value: string | null }[] | null;
 }
 
+type PartitionKeys = NonNullable<CopyStatsRow['partition_keys']>;
+
 const MICROS_PER_HOUR = '3600000000';
 const MICROS_PER_DAY = '86400000000';
 
@@ -127,7 +129,6 @@ function planPartitionColumns(schema: Schema, spec: PartitionSpec): PartitionCol
     const bound = parseTransform(field.transform).bind(source.type);
     const helper = `__ml_part_${index}`;
     const column = sqlIdent(source.name);
-    const sourceType = parsedKind(source.type);
     const asInt = (text: string): IcebergValue => Number(text);
     switch (bound.transform.kind) {
       case 'void':
@@ -144,7 +145,7 @@ function planPartitionColumns(schema: Schema, spec: PartitionSpec): PartitionCol
       case 'day':
         return {
           field, helper, source, bound, parse: asInt,
-          expression: sourceType === 'date'
+          expression: source.type === 'date'
             ? `CAST(${column} - DATE '1970-01-01' AS INTEGER)`
             : floorDivideMicros(column, MICROS_PER_DAY), // 3× faster than CAST(timestamptz AS DATE)
         };
@@ -152,7 +153,7 @@ function planPartitionColumns(schema: Schema, spec: PartitionSpec): PartitionCol
         return { field, helper, source, bound, parse: asInt, expression: floorDivideMicros(column, MICROS_PER_HOUR) };
       case 'bucket':
       case 'truncate': {
-        const mappingTable = sqlIdent(`__ml_partition_map_${randomUUID().replaceAll('-', '')}`);
+        const mappingTable = sqlIdent(scratchName('__ml_partition_map'));
         return {
           field, helper, source, bound, mappingTable,
           expression: `${mappingTable}.partition_text`,
@@ -161,10 +162,6 @@ function planPartitionColumns(schema: Schema, spec: PartitionSpec): PartitionCol
       }
     }
   });
-}
-
-function parsedKind(type: PrimitiveType): string {
-  return type.startsWith('decimal') ? 'decimal' : type;
 }
 
 /** `(SELECT …)` or a table name, usable after FROM. */
@@ -264,6 +261,19 @@ async function removeIfEmpty(folder: string, outputDir: string): Promise<void> {
   if ((await readdir(folder)).length === 0) await rmdir(folder);
 }
 
+/** The folder PARTITION_BY would write these helper values into: `<helper>=<value>/…`. */
+function partitionFolder(outputDir: string, keys: PartitionKeys): string {
+  return path.join(outputDir, ...keys.map(({ key, value }) => `${key}=${value}`));
+}
+
+/** One plain COPY of `rowsSql` into `folder`: a single new file, or size-split files when a target size is set. */
+async function copyIntoFolder<T extends CopyStatsRow>(
+  session: DuckDbSession, options: WriteDataFilesOptions, rowsSql: string, folder: string,
+): Promise<T[]> {
+  const target = options.targetFileSizeBytes ? folder : path.join(folder, `${randomUUID()}.parquet`);
+  return session.all<T>(`COPY (${rowsSql}${orderBy(options)}) TO ${sqlString(target)} (${copyOptions(options, sizeOptions(options))})`);
+}
+
 function nullPartition(columns: PartitionColumn[]): Record<string, IcebergValue | null> {
   return Object.fromEntries(columns.map((column) => [column.field.name, null]));
 }
@@ -274,20 +284,13 @@ async function writeUnpartitioned(
   rowsSql: string,
   columns: PartitionColumn[],
 ): Promise<WrittenFile[]> {
-  const target = options.targetFileSizeBytes ? options.outputDir : path.join(options.outputDir, `${randomUUID()}.parquet`);
-  const stats = await session.all<CopyStatsRow>(
-    `COPY (${rowsSql}${orderBy(options)}) TO ${sqlString(target)} (${copyOptions(options, sizeOptions(options))})`,
-  );
+  const stats = await copyIntoFolder(session, options, rowsSql, options.outputDir);
   return collectFiles(stats, () => nullPartition(columns));
 }
 
-type PartitionKeys = NonNullable<CopyStatsRow['partition_keys']>;
-
 /** Transforms whose helper value has the same text in min()/CAST and in RETURN_STATS (integers, dates). */
 function hasPlainText(column: PartitionColumn): boolean {
-  const kind = column.bound.transform.kind;
-  if (kind === 'year' || kind === 'month' || kind === 'day' || kind === 'hour') return true;
-  return kind === 'identity' && ['int', 'long', 'date'].includes(column.source.type as string);
+  return isMonotonicNumeric(column) || (column.bound.transform.kind === 'identity' && column.source.type === 'date');
 }
 
 /**
@@ -330,10 +333,7 @@ async function writeIfSinglePartition(
   const staging = path.join(options.outputDir, `.staging-${randomUUID()}`);
   await mkdir(staging, { recursive: true });
   try {
-    const target = options.targetFileSizeBytes ? staging : path.join(staging, `${randomUUID()}.parquet`);
-    const stats = await session.all<CopyStatsWithColumns>(
-      `COPY (${sourceWithHelpers(options, [])}${orderBy(options)}) TO ${sqlString(target)} (${copyOptions(options, sizeOptions(options))})`,
-    );
+    const stats = await copyIntoFolder<CopyStatsWithColumns>(session, options, sourceWithHelpers(options, []), staging);
     const rows = stats.filter((row) => Number(row.count) > 0);
     if (rows.length === 0) return [];
     const keys: PartitionKeys = [];
@@ -349,13 +349,14 @@ async function writeIfSinglePartition(
       if (values.size !== 1) return undefined;
       keys.push({ key: column.helper, value: [...values][0] });
     }
-    const folder = path.join(options.outputDir, ...keys.map(({ key, value }) => `${key}=${value}`));
+    const folder = partitionFolder(options.outputDir, keys);
     await mkdir(folder, { recursive: true });
+    const partition = partitionFromKeys(columns, keys);
     const files: WrittenFile[] = [];
     for (const row of rows) {
       const localPath = path.join(folder, path.basename(row.filename));
       await rename(path.resolve(row.filename), localPath);
-      files.push({ localPath, partition: partitionFromKeys(columns, keys), recordCount: Number(row.count) });
+      files.push({ localPath, partition, recordCount: Number(row.count) });
     }
     return files;
   } finally {
@@ -370,12 +371,9 @@ async function writeOnePartition(
   columns: PartitionColumn[],
   keys: PartitionKeys,
 ): Promise<WrittenFile[]> {
-  const folder = path.join(options.outputDir, ...keys.map(({ key, value }) => `${key}=${value}`));
+  const folder = partitionFolder(options.outputDir, keys);
   await mkdir(folder, { recursive: true });
-  const target = options.targetFileSizeBytes ? folder : path.join(folder, `${randomUUID()}.parquet`);
-  const stats = await session.all<CopyStatsRow>(
-    `COPY (${sourceWithHelpers(options, [])}${orderBy(options)}) TO ${sqlString(target)} (${copyOptions(options, sizeOptions(options))})`,
-  );
+  const stats = await copyIntoFolder(session, options, sourceWithHelpers(options, []), folder);
   const files = await collectFiles(stats, () => partitionFromKeys(columns, keys));
   if (files.length === 0) await removeIfEmpty(folder, options.outputDir);
   return files;
@@ -435,7 +433,7 @@ async function writeSortedPartitions(
   columns: PartitionColumn[],
   helpers: PartitionColumn[],
 ): Promise<WrittenFile[]> {
-  const stage = sqlIdent(`__ml_stage_${randomUUID().replaceAll('-', '')}`);
+  const stage = sqlIdent(scratchName('__ml_stage'));
   const helperNames = helpers.map((column) => column.helper);
   await session.run(`CREATE TEMP TABLE ${stage} AS ${rowsSql} ORDER BY ${helperNames.join(', ')}`);
   try {

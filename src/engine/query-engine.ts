@@ -23,3 +23,10 @@ export interface QueryEngine {
 export class VersionedViewError extends Error {
   override name = 'VersionedViewError';
 }
+
+/** Throws VersionedViewError when `versions` pins a slot of `template` that names one of `views`. */
+export function assertOnlyTablesPinned(template: SqlTemplate, views: ReadonlyMap<string, SqlTemplate>, versions: Record<string, TableVersion>): void {
+  for (const slot of Object.keys(versions)) {
+    if (views.has(slot)) throw new VersionedViewError(`${template.name}: version given for view ${slot}; pin the tables it reads instead`);
+  }
+}

@@ -58,14 +58,14 @@ async function resolveAll(uris: Iterable<string>, resolveLocalPath: ResolveLocal
   return resolved;
 }
 
+/** Files already checked: data files are immutable (unique names), so one footer read each is enough. */
+const filesWithFieldIds = new Set<string>();
+
 /**
  * A file without field ids would read as all NULLs by id — and DuckDB 1.5.6 even fails with an
  * internal error that invalidates the database when `schema` by id meets a column without an id
  * together with `file_row_number`. Refuse such files with a clear error first.
  */
-/** Files already checked: data files are immutable (unique names), so one footer read each is enough. */
-const filesWithFieldIds = new Set<string>();
-
 async function assertFieldIds(session: DuckDbSession, allPaths: readonly string[], uriOf: Map<string, string>): Promise<void> {
   const localPaths = allPaths.filter((p) => !filesWithFieldIds.has(p));
   if (localPaths.length === 0) return;
@@ -91,7 +91,7 @@ export async function createScanView(
   tasks: readonly FileScanTask[],
   resolveLocalPath: ResolveLocalPath,
 ): Promise<void> {
-  const columns: SchemaColumn[] = schema.fields.map((field) => ({ id: field.id, name: field.name, type: field.type }));
+  const columns: readonly SchemaColumn[] = schema.fields;
   const view = sqlIdent(viewName);
   if (tasks.length === 0) {
     const typedNulls = columns.map((column) => `CAST(NULL AS ${duckDbType(column.type)}) AS ${sqlIdent(column.name)}`);
@@ -132,8 +132,7 @@ export async function createScanView(
   }
 
   if (positionPairs.length > 0 || equalityGroups.size > 0) {
-    const files = [...uriOfLocal.entries()].map(([local, uri]) => [local, uri]);
-    ctes.push(`__ml_files(local_path, file_uri) AS (VALUES ${valuesList(files)})`);
+    ctes.push(`__ml_files(local_path, file_uri) AS (VALUES ${valuesList([...uriOfLocal])})`);
   }
 
   if (positionPairs.length > 0) {

@@ -6,6 +6,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { sqlIdent } from './sql-quote';
 
 /** The folder holding the portable SQL files. */
 export const SQL_ROOT = path.join(__dirname, '../../sql');
@@ -229,11 +230,6 @@ export function renderSql(template: SqlTemplate, options: RenderOptions): Render
   return { sql: sql.trim(), values, valueParams };
 }
 
-/** Quotes a CTE name the way both engines accept. */
-function quoteName(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
 /**
  * Inlines every view a template reads (directly or through other views) as a CTE named after the
  * view, in dependency order, so the result reads base tables only and can be pinned to snapshots.
@@ -260,10 +256,10 @@ export function expandViews(template: SqlTemplate, views: ReadonlyMap<string, Sq
   if (!order.length) return template;
 
   const inline = (t: SqlTemplate): string => withoutTrailingSemicolon(tokenizeSql(t.text))
-    .map((token) => (token.kind === 'slot' && views.has(token.name) ? quoteName(token.name) : token.text))
+    .map((token) => (token.kind === 'slot' && views.has(token.name) ? sqlIdent(token.name) : token.text))
     .join('')
     .trim();
-  const ctes = order.map((view) => `${quoteName(view.name)} AS (\n${inline(view)}\n)`).join(',\n');
+  const ctes = order.map((view) => `${sqlIdent(view.name)} AS (\n${inline(view)}\n)`).join(',\n');
   const body = inline(template);
   const withClause = /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*(WITH(?:\s+RECURSIVE)?)\s/i.exec(body);
   const text = withClause

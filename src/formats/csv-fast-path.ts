@@ -6,7 +6,7 @@ import { type DuckDbSession, sqlIdent, sqlString } from '../engine/duckdb-sessio
 import { ALLOWED_INTERVAL_MINUTES, type AcceptedRowsPart, type AcceptedRowsSink, type ParseContext, type StreamedParseResult } from './canonical';
 import type { SourceProfile } from './source-profiles';
 import { tempName } from './sql-names';
-import { contextColumns, kwhSql, MAX_METER_ID_LENGTH, MAX_START, MIN_START, profileValidationSpec, qualitySql } from './validate';
+import { contextColumns, createRejectedTable, kwhSql, MAX_METER_ID_LENGTH, MAX_START, MIN_START, profileValidationSpec, qualitySql } from './validate';
 
 /**
  * The fast path of a utility CSV: numeric columns typed by DuckDB's reader (its typed parse
@@ -27,7 +27,7 @@ import { contextColumns, kwhSql, MAX_METER_ID_LENGTH, MAX_START, MIN_START, prof
  */
 
 /** Below this size a file is read in one statement (a cut costs a copy of the file). */
-export const DEFAULT_SPLIT_MIN_BYTES = 64 * 1024 * 1024;
+const DEFAULT_SPLIT_MIN_BYTES = 64 * 1024 * 1024;
 
 export interface FastCsvOptions {
   /** Files at least this large are cut into parts read concurrently. @default DEFAULT_SPLIT_MIN_BYTES */
@@ -49,7 +49,7 @@ const UTC_SUFFIXES = ['Z', '+00:00', '+0000', '+00'];
  * path. Timestamps are read as text and cast: DuckDB's typed CSV read of a timestamp is lenient
  * (it drops an offset the format does not name), the cast of text with an offset is not.
  */
-export function fastTimestampSuffix(profile: SourceProfile, header: string[], firstDataLine: string | undefined): string | undefined {
+function fastTimestampSuffix(profile: SourceProfile, header: string[], firstDataLine: string | undefined): string | undefined {
   if (profile.format !== 'csv' || profile.timestamp.format !== 'iso8601' || profile.timestamp.timezone) return undefined;
   if (profile.decimalSeparator === ',' || firstDataLine === undefined) return undefined;
   const text = firstDataLine.replace(/\r$/, '').split(profile.delimiter)[header.indexOf(profile.columns.timestamp)];
@@ -225,13 +225,7 @@ export async function parseCsvFast<T>(
       return undefined;
     }
     const accepted = outcome.written.rows;
-    if (outcome.left === 0) {
-      const rejectedTable = tempName('rejected');
-      await session.run(`CREATE TEMP TABLE ${rejectedTable} AS SELECT * FROM (${emptyRejectsSql(ctx)}) WHERE false`);
-      options.onPath?.('fast', outcome.parts.length);
-      return { written: outcome.written.result, rejectedTable, rowsIn: accepted, accepted, rejected: 0 };
-    }
-    const { rejectedTable, rejected } = await fullPathRejects();
+    const { rejectedTable, rejected } = outcome.left === 0 ? await createRejectedTable(session, ctx, []) : await fullPathRejects();
     if (rejected !== outcome.left) {
       // The two paths disagree on some row: the full path decides everything.
       await session.run(`DROP TABLE IF EXISTS ${rejectedTable}`);
@@ -386,12 +380,4 @@ function fastAcceptedSql(
       ${constant(ctxColumns.batchId)} AS batch_id, ${ctxColumns.receivedAt} AS received_at
     FROM (${converted})
     WHERE (${checks.map((check) => `(${check})`).join(' AND ')}) OR nextval(${sqlString(names.counter)}) < 0`;
-}
-
-/** An empty relation with REJECTED_COLUMNS' types. */
-function emptyRejectsSql(ctx: ParseContext): string {
-  const c = contextColumns(ctx);
-  return `SELECT ${c.source} AS source, ${c.sourceFile} AS source_file, CAST(NULL AS BIGINT) AS source_row, CAST(NULL AS VARCHAR) AS raw,
-    CAST(NULL AS VARCHAR) AS field, CAST(NULL AS VARCHAR) AS value, CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS message,
-    ${c.batchId} AS batch_id, ${c.receivedAt} AS received_at`;
 }

@@ -45,6 +45,7 @@ export function acceptedTableSink(session: DuckDbSession): AcceptedRowsSink<stri
       return { result: table, rows: Number(await session.scalar(`SELECT count(*) FROM ${table}`)) };
     },
     async writeParts(parts) {
+      if (parts.length === 1) return this.write((await parts[0]).sql);
       // Each part's connection fills a shared (non-TEMP) table; the TEMP result keeps file order.
       const shared = parts.map(() => tempName('accepted_part'));
       try {

@@ -18,6 +18,7 @@ import type { DuckDBAppender } from '@duckdb/node-api';
 import { DuckDBDateValue, DuckDBTimestampTZValue } from '@duckdb/node-api';
 import initSqlJs, { type Database, type SqlJsStatic, type Statement } from 'sql.js';
 import type { DuckDbSession } from '../engine/duckdb-session';
+import { sqlIdent } from '../engine/sql-quote';
 import { FileRejectedError, REJECTED_COLUMN_TYPES, REJECTED_COLUMNS, type ParseContext } from './canonical';
 import { tempName } from './sql-names';
 
@@ -146,7 +147,7 @@ function checkLayout(db: Database, file: string): Map<string, string> {
   }
   for (const table of REFERENCE_TABLE_NAMES) {
     const actual = names.get(table)!;
-    const columns = (db.exec(`PRAGMA table_info(${quoteSqlite(actual)})`)[0]?.values ?? []).map((r) => String(r[1]));
+    const columns = (db.exec(`PRAGMA table_info(${sqlIdent(actual)})`)[0]?.values ?? []).map((r) => String(r[1]));
     const wanted = REFERENCE_COLUMNS[table].map((c) => c.name);
     const lower = new Map(columns.map((c) => [c.toLowerCase(), c]));
     const extra = columns.filter((c) => !wanted.includes(c.toLowerCase()));
@@ -163,8 +164,6 @@ function checkLayout(db: Database, file: string): Map<string, string> {
   }
   return names;
 }
-
-const quoteSqlite = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 interface RowReject { field: string; value: SqlValue; reason: keyof typeof REFERENCE_REJECT_REASONS; message: string }
 
@@ -204,8 +203,8 @@ function loadTable(
   appender: DuckDBAppender, rejects: DuckDBAppender, ctx: ParseContext, counts: ReferenceTableCounts,
 ): void {
   const columns = REFERENCE_COLUMNS[table];
-  const select = columns.map((c) => quoteSqlite(names.get(`${table}.${c.name}`)!)).join(', ');
-  const stmt = db.prepare(`SELECT ${select} FROM ${quoteSqlite(names.get(table)!)}`);
+  const select = columns.map((c) => sqlIdent(names.get(`${table}.${c.name}`)!)).join(', ');
+  const stmt = db.prepare(`SELECT ${select} FROM ${sqlIdent(names.get(table)!)}`);
   try {
     while (stmt.step()) {
       const raw = rowOf(stmt);

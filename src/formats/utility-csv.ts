@@ -202,7 +202,8 @@ interface CsvHead {
 /** The header of the file, checked against the profile; throws FileRejectedError when wrong. */
 async function readCsvHeader(localPath: string, profile: SourceProfile, file: string): Promise<CsvHead> {
   const size = (await stat(localPath)).size;
-  const head = stripBom(await readHead(localPath));
+  const raw = await readHead(localPath);
+  const head = stripBom(raw);
   if (size === 0 || (size === head.length && head.toString('utf8').trim() === '')) {
     throw new FileRejectedError(file, 'empty_file', 'the file is empty');
   }
@@ -222,7 +223,6 @@ async function readCsvHeader(localPath: string, profile: SourceProfile, file: st
       `${problems.join('; ')} (profile ${profile.name} expects ${expected.join(profile.delimiter)} separated by ${JSON.stringify(profile.delimiter)})`,
     );
   }
-  const raw = await readHead(localPath);
   const headerEnd = raw.indexOf(0x0a) + 1;
   const nextEnd = headerEnd > 0 ? raw.indexOf(0x0a, headerEnd) : -1;
   return {

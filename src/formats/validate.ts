@@ -112,36 +112,10 @@ export class ReadingsValidation {
    * read of acceptedSql met any, the rows that failed a check. Returns its name and row count.
    */
   async collectRejects(preRejected: string | undefined, alwaysRead = false): Promise<{ rejectedTable: string; rejected: number }> {
-    const c = contextColumns(this.ctx);
-    const rejectedTable = tempName('rejected');
     const parts: string[] = [];
     if (alwaysRead || (await this.rejectsSeen())) parts.push(`SELECT source_row, ${this.rawSql} AS raw, field, value, reason, message FROM (${rejectedRowsSql(this.checkedSql, this.spec)})`);
     if (preRejected) parts.push(`SELECT source_row, raw, field, value, reason, message FROM ${preRejected}`);
-    const rows = parts.length > 0
-      ? parts.join(' UNION ALL ')
-      : `SELECT CAST(NULL AS BIGINT) AS source_row, NULL AS raw, NULL AS field, NULL AS value, NULL AS reason, NULL AS message WHERE false`;
-    // Rows carry source_row, so their order need not be kept while reading; keeping it is 2x slower.
-    const preserveOrder = await this.session.scalar<boolean>(`SELECT current_setting('preserve_insertion_order')`);
-    await this.session.run(`SET preserve_insertion_order = false`);
-    try {
-      await this.session.run(
-        `CREATE TEMP TABLE ${rejectedTable} AS
-         SELECT ${c.source} AS source, ${c.sourceFile} AS source_file, CAST(source_row AS BIGINT) AS source_row,
-                CAST(raw AS VARCHAR) AS raw, CAST(field AS VARCHAR) AS field, CAST(value AS VARCHAR) AS value,
-                CAST(reason AS VARCHAR) AS reason, CAST(message AS VARCHAR) AS message,
-                ${c.batchId} AS batch_id, ${c.receivedAt} AS received_at
-         FROM (${rows}) ORDER BY source_row`,
-      );
-    } finally {
-      await this.session.run(`SET preserve_insertion_order = ${preserveOrder ? 'true' : 'false'}`);
-    }
-    const rejected = Number(await this.session.scalar(`SELECT count(*) FROM ${rejectedTable}`));
-    return { rejectedTable, rejected };
-  }
-
-  /** Forget the reject counter (before the accepted rows are read again). */
-  async resetRejectCounter(): Promise<void> {
-    await this.session.run(`DROP SEQUENCE IF EXISTS ${this.rejectCounter}; CREATE TEMP SEQUENCE ${this.rejectCounter} START 1`);
+    return createRejectedTable(this.session, this.ctx, parts);
   }
 
   /** Drop the counter and the ambiguity table. */
@@ -175,6 +149,35 @@ export async function validateStagedReadings<T>(
   } finally {
     await validation.drop();
   }
+}
+
+/**
+ * The rejected TEMP table (REJECTED_COLUMNS, by source_row) of a parse: the union of `parts`
+ * (SELECTs of source_row, raw, field, value, reason, message), empty without any. Returns its name and row count.
+ */
+export async function createRejectedTable(session: DuckDbSession, ctx: ParseContext, parts: string[]): Promise<{ rejectedTable: string; rejected: number }> {
+  const c = contextColumns(ctx);
+  const rejectedTable = tempName('rejected');
+  const rows = parts.length > 0
+    ? parts.join(' UNION ALL ')
+    : `SELECT CAST(NULL AS BIGINT) AS source_row, NULL AS raw, NULL AS field, NULL AS value, NULL AS reason, NULL AS message WHERE false`;
+  // Rows carry source_row, so their order need not be kept while reading; keeping it is 2x slower.
+  const preserveOrder = await session.scalar<boolean>(`SELECT current_setting('preserve_insertion_order')`);
+  await session.run(`SET preserve_insertion_order = false`);
+  try {
+    await session.run(
+      `CREATE TEMP TABLE ${rejectedTable} AS
+       SELECT ${c.source} AS source, ${c.sourceFile} AS source_file, CAST(source_row AS BIGINT) AS source_row,
+              CAST(raw AS VARCHAR) AS raw, CAST(field AS VARCHAR) AS field, CAST(value AS VARCHAR) AS value,
+              CAST(reason AS VARCHAR) AS reason, CAST(message AS VARCHAR) AS message,
+              ${c.batchId} AS batch_id, ${c.receivedAt} AS received_at
+       FROM (${rows}) ORDER BY source_row`,
+    );
+  } finally {
+    await session.run(`SET preserve_insertion_order = ${preserveOrder ? 'true' : 'false'}`);
+  }
+  const rejected = parts.length > 0 ? Number(await session.scalar(`SELECT count(*) FROM ${rejectedTable}`)) : 0;
+  return { rejectedTable, rejected };
 }
 
 export function contextColumns(ctx: ParseContext) {

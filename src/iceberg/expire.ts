@@ -1,6 +1,6 @@
 import { CommitConflictError } from './errors';
 import type { FileIO } from './file-io';
-import { readManifest, readManifestList, type ReadManifestContext } from './manifest';
+import { cachedManifestReader, distinctManifests } from './manifest';
 import type { MetadataCommitter, TableVersion } from './snapshot-producer';
 import { currentSchema, nextVersion, specsById } from './table-metadata';
 import { EntryStatus, type Snapshot, type SnapshotLogEntry, type TableMetadata } from './types';
@@ -72,20 +72,25 @@ function pruneSnapshotLog(log: SnapshotLogEntry[], kept: Set<bigint>): SnapshotL
   return out;
 }
 
-/** Paths of files referenced by the manifests of the given snapshots, split by liveness. */
-async function referencedFiles(io: FileIO, m: TableMetadata, snapshots: Snapshot[]) {
-  const ctx: ReadManifestContext = { io, schema: currentSchema(m), specsById: specsById(m) };
-  const manifests = new Map<string, Awaited<ReturnType<typeof readManifestList>>[number]>();
-  for (const s of snapshots) for (const mf of await readManifestList(io, s['manifest-list'])) manifests.set(mf.manifest_path, mf);
-  const live = new Set<string>();
-  const all = new Set<string>();
-  for (const mf of manifests.values()) {
-    for (const e of await readManifest(ctx, mf)) {
-      all.add(e.data_file.file_path);
-      if (e.status !== EntryStatus.DELETED) live.add(e.data_file.file_path);
-    }
+/**
+ * What expiring `expired` frees: their manifests no retained snapshot lists, and the data or
+ * delete files they reference that no retained snapshot holds live. A manifest both sides list
+ * (the usual case) is read once.
+ */
+async function unreferencedFiles(io: FileIO, m: TableMetadata, retained: Snapshot[], expired: Snapshot[]) {
+  const entriesOf = cachedManifestReader({ io, schema: currentSchema(m), specsById: specsById(m) });
+  const retainedManifests = await distinctManifests(io, retained);
+  const retainedLive = new Set<string>();
+  for (const mf of retainedManifests.values()) {
+    for (const e of await entriesOf(mf)) if (e.status !== EntryStatus.DELETED) retainedLive.add(e.data_file.file_path);
   }
-  return { manifests: new Set(manifests.keys()), live, all };
+  const expiredManifests = await distinctManifests(io, expired);
+  const expiredFiles = new Set<string>();
+  for (const mf of expiredManifests.values()) for (const e of await entriesOf(mf)) expiredFiles.add(e.data_file.file_path);
+  return {
+    manifests: [...expiredManifests.keys()].filter((p) => !retainedManifests.has(p)),
+    dataFiles: [...expiredFiles].filter((p) => !retainedLive.has(p)),
+  };
 }
 
 /**
@@ -117,10 +122,7 @@ export async function expireSnapshots(io: FileIO, committer: MetadataCommitter, 
       if (err instanceof CommitConflictError && attempt < (opts.maxRetries ?? 4)) continue;
       throw err;
     }
-    const retained = await referencedFiles(io, m, next.snapshots);
-    const gone = await referencedFiles(io, m, expired);
-    const deletedManifests = [...gone.manifests].filter((p) => !retained.manifests.has(p));
-    const deletedDataFiles = [...gone.all].filter((p) => !retained.live.has(p));
+    const { manifests: deletedManifests, dataFiles: deletedDataFiles } = await unreferencedFiles(io, m, next.snapshots, expired);
     const deletedManifestLists = expired.map((s) => s['manifest-list']);
     for (const uri of [...deletedDataFiles, ...deletedManifests, ...deletedManifestLists]) await io.delete(uri);
     return { ...committed, expiredSnapshotIds: expired.map((s) => s['snapshot-id']), removedRefs, deletedDataFiles, deletedManifests, deletedManifestLists };

@@ -9,7 +9,7 @@ import {
 import { toIcebergValue } from './transforms';
 import {
   EntryStatus, ManifestContent, type DataFile, type FieldSummary, type LiveEntry, type ManifestEntry,
-  type ManifestFile, type PartitionSpec, type PrimitiveType, type Schema,
+  type ManifestFile, type PartitionSpec, type PrimitiveType, type Schema, type Snapshot,
 } from './types';
 
 /** Where a table keeps its metadata files. */
@@ -256,4 +256,21 @@ export async function readManifest(ctx: ReadManifestContext, manifest: ManifestF
       partition_spec_id: manifest.partition_spec_id,
     };
   });
+}
+
+/** The distinct manifests the given snapshots list, by path (snapshots share most of their manifests). */
+export async function distinctManifests(io: FileIO, snapshots: readonly Snapshot[]): Promise<Map<string, ManifestFile>> {
+  const manifests = new Map<string, ManifestFile>();
+  for (const s of snapshots) for (const mf of await readManifestList(io, s['manifest-list'])) manifests.set(mf.manifest_path, mf);
+  return manifests;
+}
+
+/** A `readManifest` that reads each manifest at most once, for passes that meet the same manifest via several snapshots. */
+export function cachedManifestReader(ctx: ReadManifestContext): (manifest: ManifestFile) => Promise<LiveEntry[]> {
+  const entriesByPath = new Map<string, Promise<LiveEntry[]>>();
+  return (manifest) => {
+    let entries = entriesByPath.get(manifest.manifest_path);
+    if (!entries) entriesByPath.set(manifest.manifest_path, (entries = readManifest(ctx, manifest)));
+    return entries;
+  };
 }

@@ -1,6 +1,6 @@
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import type { FileIO } from './file-io';
-import { readManifest, readManifestList, type ReadManifestContext } from './manifest';
+import { cachedManifestReader, distinctManifests, readManifestList } from './manifest';
 import { currentSchema, currentSnapshot, specsById } from './table-metadata';
 import { EntryStatus, type TableMetadata } from './types';
 
@@ -36,6 +36,9 @@ function canonicalUri(uri: string): string {
   }
 }
 
+const manifestReaderFor = (io: FileIO, m: TableMetadata) =>
+  cachedManifestReader({ io, schema: currentSchema(m), specsById: specsById(m) });
+
 /**
  * Files the catalog itself needs though no metadata names them: the FileCatalog's per-version
  * commit markers (marker 00000 is how it knows the table exists) and the version hint.
@@ -49,34 +52,32 @@ export function isCatalogFile(uri: string): boolean {
  * metadata-log, statistics files, and for every retained snapshot its manifest list, manifests
  * and the data and delete files of their entries (DELETED entries too, to err on keeping).
  */
-export async function reachableFiles(io: FileIO, m: TableMetadata, metadataLocation: string): Promise<Set<string>> {
+export async function reachableFiles(
+  io: FileIO, m: TableMetadata, metadataLocation: string, entriesOf = manifestReaderFor(io, m),
+): Promise<Set<string>> {
   const out = new Set<string>([metadataLocation, ...m['metadata-log'].map((e) => e['metadata-file'])]);
   for (const stats of [...m.statistics, ...(m['partition-statistics'] ?? [])]) {
     const p = (stats as Record<string, unknown>)['statistics-path'];
     if (typeof p === 'string') out.add(p);
   }
-  const ctx: ReadManifestContext = { io, schema: currentSchema(m), specsById: specsById(m) };
-  const manifests = new Map<string, Awaited<ReturnType<typeof readManifestList>>[number]>();
-  for (const s of m.snapshots) {
-    out.add(s['manifest-list']);
-    for (const mf of await readManifestList(io, s['manifest-list'])) manifests.set(mf.manifest_path, mf);
-  }
-  for (const mf of manifests.values()) {
+  for (const s of m.snapshots) out.add(s['manifest-list']);
+  for (const mf of (await distinctManifests(io, m.snapshots)).values()) {
     out.add(mf.manifest_path);
-    for (const e of await readManifest(ctx, mf)) out.add(e.data_file.file_path);
+    for (const e of await entriesOf(mf)) out.add(e.data_file.file_path);
   }
   return new Set([...out].map(canonicalUri));
 }
 
 /** Files the current version reads: if the listing lacks one, paths are spelled differently from the listing. */
-async function currentFiles(io: FileIO, m: TableMetadata, metadataLocation: string): Promise<string[]> {
+async function currentFiles(
+  io: FileIO, m: TableMetadata, metadataLocation: string, entriesOf: ReturnType<typeof cachedManifestReader>,
+): Promise<string[]> {
   const snap = currentSnapshot(m);
   if (!snap) return [metadataLocation];
-  const ctx: ReadManifestContext = { io, schema: currentSchema(m), specsById: specsById(m) };
   const files = [metadataLocation, snap['manifest-list']];
   for (const mf of await readManifestList(io, snap['manifest-list'])) {
     files.push(mf.manifest_path);
-    for (const e of await readManifest(ctx, mf)) if (e.status !== EntryStatus.DELETED) files.push(e.data_file.file_path);
+    for (const e of await entriesOf(mf)) if (e.status !== EntryStatus.DELETED) files.push(e.data_file.file_path);
   }
   return files.filter((f) => f.startsWith(`${m.location}/`));
 }
@@ -92,13 +93,15 @@ export async function findOrphanFiles(io: FileIO, m: TableMetadata, metadataLoca
     for await (const f of io.list(`${m.location}/${folder}/`)) listed.push(f);
   }
   const listedUris = new Set(listed.map((f) => canonicalUri(f.uri)));
-  const unlisted = (await currentFiles(io, m, metadataLocation)).filter((f) => !listedUris.has(canonicalUri(f)));
+  // Both passes meet the current snapshot's manifests: read each once.
+  const entriesOf = manifestReaderFor(io, m);
+  const unlisted = (await currentFiles(io, m, metadataLocation, entriesOf)).filter((f) => !listedUris.has(canonicalUri(f)));
   if (unlisted.length) {
     throw new OrphanScanMismatchError(
       `table at ${m.location}: ${unlisted.length} file(s) of the current version are not in the listing (first: ${unlisted[0]}); refusing to delete orphans`,
     );
   }
-  const reachable = await reachableFiles(io, m, metadataLocation);
+  const reachable = await reachableFiles(io, m, metadataLocation, entriesOf);
   const unreferenced = listed.filter((f) => !reachable.has(canonicalUri(f.uri)) && !isCatalogFile(f.uri));
   return {
     orphans: unreferenced.filter((f) => f.lastModifiedMs < opts.olderThanMs),

@@ -2,6 +2,7 @@ import { SnapshotNotFoundError } from './errors';
 import { fileMayMatch, manifestMayMatch, partitionMayMatch, type Predicate } from './expressions';
 import type { FileIO } from './file-io';
 import { readManifest, readManifestList, type ReadManifestContext } from './manifest';
+import { specPartitionKey } from './partition-key';
 import { ancestorIds } from './snapshot-producer';
 import { currentSchema, currentSnapshot, snapshotById, specsById } from './table-metadata';
 import {
@@ -50,11 +51,6 @@ export interface PlanOptions {
   filter?: Predicate;
 }
 
-const samePartition = (a: LiveEntry, b: LiveEntry) =>
-  a.partition_spec_id === b.partition_spec_id &&
-  JSON.stringify(a.data_file.partition, big) === JSON.stringify(b.data_file.partition, big);
-const big = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
-
 /** Read all entries of a snapshot's manifests that may match the filter. */
 async function snapshotEntries(io: FileIO, m: TableMetadata, snapshot: Snapshot, filter?: Predicate): Promise<LiveEntry[]> {
   const schema = currentSchema(m);
@@ -74,25 +70,44 @@ async function snapshotEntries(io: FileIO, m: TableMetadata, snapshot: Snapshot,
   });
 }
 
-/** Attach to each data file the delete files that apply to it (SPEC "Scan Planning"). */
+/**
+ * Attach to each data file the delete files that apply to it (SPEC "Scan Planning"): those of its
+ * own partition (same spec, same tuple) and those of an unpartitioned spec, which apply everywhere.
+ * Delete files are indexed by partition once, so a data file is compared only with its own partition's.
+ */
 export function attachDeletes(entries: LiveEntry[]): FileScanTask[] {
-  const data = entries.filter((e) => e.data_file.content === FileContent.DATA);
-  const deletes = entries.filter((e) => e.data_file.content !== FileContent.DATA);
-  const unpartitionedSpec = (e: LiveEntry) => Object.keys(e.data_file.partition).length === 0;
-  return data.map((d) => ({
-    dataFile: d.data_file,
-    dataSequenceNumber: d.sequence_number,
-    deletes: deletes
-      .filter((del) => {
-        if (del.data_file.content === FileContent.POSITION_DELETES) {
-          const ref = del.data_file.referenced_data_file;
-          if (ref && ref !== d.data_file.file_path) return false;
-          return d.sequence_number <= del.sequence_number && (samePartition(d, del) || unpartitionedSpec(del));
-        }
-        return d.sequence_number < del.sequence_number && (samePartition(d, del) || unpartitionedSpec(del));
-      })
-      .map((del) => ({ file: del.data_file, sequenceNumber: del.sequence_number })),
-  }));
+  const data: LiveEntry[] = [];
+  const global: number[] = [];
+  const byPartition = new Map<string, number[]>();
+  const deletes: LiveEntry[] = [];
+  for (const e of entries) {
+    if (e.data_file.content === FileContent.DATA) { data.push(e); continue; }
+    const index = deletes.push(e) - 1;
+    if (Object.keys(e.data_file.partition).length === 0) { global.push(index); continue; }
+    const key = specPartitionKey(e);
+    const bucket = byPartition.get(key);
+    if (bucket) bucket.push(index);
+    else byPartition.set(key, [index]);
+  }
+  // Equality deletes apply to strictly older data; position deletes also to data of their own commit.
+  const applies = (d: LiveEntry, del: LiveEntry) => {
+    if (del.data_file.content !== FileContent.POSITION_DELETES) return d.sequence_number < del.sequence_number;
+    const ref = del.data_file.referenced_data_file;
+    return (!ref || ref === d.data_file.file_path) && d.sequence_number <= del.sequence_number;
+  };
+  return data.map((d) => {
+    const local = byPartition.get(specPartitionKey(d)) ?? [];
+    // Back in listing order, so a task's deletes come in the order the manifests list them.
+    const candidates = global.length ? [...local, ...global].sort((a, b) => a - b) : local;
+    return {
+      dataFile: d.data_file,
+      dataSequenceNumber: d.sequence_number,
+      deletes: candidates
+        .map((i) => deletes[i])
+        .filter((del) => applies(d, del))
+        .map((del) => ({ file: del.data_file, sequenceNumber: del.sequence_number })),
+    };
+  });
 }
 
 /** Plan a read: the data files of one snapshot (with their deletes) that may match the filter. */

@@ -4,8 +4,9 @@ import { DEFAULT_TARGET_MANIFEST_SIZE_BYTES, mergeManifests } from './manifest-m
 import {
   newCommitId, readManifest, readManifestList, writeManifest, writeManifestList, type ReadManifestContext,
 } from './manifest';
+import { partitionKey } from './partition-key';
 import {
-  currentSchema, currentSnapshot, defaultSpec, newSnapshotId, nextVersion, specsById, withNewSnapshot,
+  currentSchema, currentSnapshot, defaultSpec, newSnapshotId, nextVersion, snapshotById, specsById, withNewSnapshot,
 } from './table-metadata';
 import {
   EntryStatus, FileContent, ManifestContent, type DataFile, type LiveEntry, type ManifestEntry, type ManifestFile,
@@ -58,8 +59,6 @@ export interface CommitResult extends TableVersion { snapshot: Snapshot }
 
 const DEFAULT_MIN_MANIFESTS_TO_MERGE = 50;
 
-const partitionKey = (f: DataFile) => JSON.stringify(f.partition, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-
 function sumRecords(files: DataFile[], content: FileContent) {
   return files.filter((f) => f.content === content).reduce((n, f) => n + f.record_count, 0);
 }
@@ -111,7 +110,7 @@ export function ancestorIds(m: TableMetadata, from: bigint | undefined, stop?: b
   const out: bigint[] = [];
   let id = from;
   while (id !== undefined && id !== stop) {
-    const snap = m.snapshots.find((s) => s['snapshot-id'] === id);
+    const snap = snapshotById(m, id);
     if (!snap) break;
     out.push(id);
     id = snap['parent-snapshot-id'];
@@ -120,7 +119,7 @@ export function ancestorIds(m: TableMetadata, from: bigint | undefined, stop?: b
 }
 
 /** Raise CommitConflictError when an overwrite's assumptions no longer hold on this base. */
-async function validateOverwrite(base: TableMetadata, live: LiveEntry[], change: SnapshotChange) {
+function validateOverwrite(base: TableMetadata, live: LiveEntry[], change: SnapshotChange) {
   const livePaths = new Set(live.map((e) => e.data_file.file_path));
   const missing = (change.removePaths ?? []).filter((p) => !livePaths.has(p));
   if (missing.length) {
@@ -196,7 +195,7 @@ export async function commitSnapshot(change: SnapshotChange, opts: CommitOptions
       const perManifest = await Promise.all(
         parentManifests.map(async (mf) => (await readManifest(ctx, mf)).filter((e) => e.status !== EntryStatus.DELETED)),
       );
-      await validateOverwrite(m, perManifest.flat(), change);
+      validateOverwrite(m, perManifest.flat(), change);
       const removePaths = new Set(change.removePaths ?? []);
       const isRemoved = (f: DataFile) =>
         removePaths.has(f.file_path) || (f.content === FileContent.DATA && (change.removeWhere?.(f) ?? false));

@@ -4,6 +4,7 @@
  * and data files. Each check returns plain problem strings naming the file and the offending
  * value, so a test failure says exactly what is wrong.
  */
+import { sqlString } from '../engine/sql-quote';
 import { readAvroContainer, type AvroContainer, type AvroField } from './avro';
 import { NotFoundError, type FileIO } from './file-io';
 import { parseJsonLossless, parseTableMetadata } from './metadata-json';
@@ -575,7 +576,6 @@ async function validateLiveFile(ctx: FileCheckContext, e: EntryInfo): Promise<vo
   else ctx.parquetFiles.set(e.path, { records: e.records, content: e.content });
 }
 
-const sqlQuote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const fileUriToPath = (uri: string) => (uri.startsWith('file://') ? decodeURIComponent(new URL(uri).pathname) : undefined);
 
 /** Parquet field ids (top-level and leaves) are table field ids, and record_count == num_rows. */
@@ -588,7 +588,7 @@ async function validateParquetFiles(ctx: FileCheckContext, duckdb: SqlQuerySessi
     if (local !== undefined) localToUri.set(local, uri);
   }
   if (localToUri.size === 0) return;
-  const list = `[${[...localToUri.keys()].map(sqlQuote).join(', ')}]`;
+  const list = `[${[...localToUri.keys()].map(sqlString).join(', ')}]`;
   const tableIds = new Set<number>();
   const collect = (type: unknown): void => {
     if (!isObject(type)) return;

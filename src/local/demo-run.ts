@@ -51,7 +51,9 @@ export async function runDemoIngest(lake: LocalLake, opts: DemoRunOptions = {}):
   const groups = new Map<number, Drop[]>();
   for (const d of drops) {
     const hour = Math.floor(d.arrivalTime.getTime() / 3_600_000);
-    groups.set(hour, [...(groups.get(hour) ?? []), d]);
+    const group = groups.get(hour);
+    if (group) group.push(d);
+    else groups.set(hour, [d]);
   }
 
   const totals = emptyTotals();

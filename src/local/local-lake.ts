@@ -23,12 +23,9 @@ export const LOCAL_BUCKET = 'local';
 export const DEFAULT_DUCKDB_MEMORY_LIMIT = '1GB';
 
 export interface LocalLakeOptions {
-  sourcesPath?: string;
   threads?: number;
   /** e.g. '1GB'; 'none' = DuckDB's default. @default METERLAKE_DUCKDB_MEMORY_LIMIT, else DEFAULT_DUCKDB_MEMORY_LIMIT */
   memoryLimit?: string;
-  /** Where DuckDB spills. @default METERLAKE_DUCKDB_TEMP_DIR, else <lake>/.tmp/duckdb */
-  tempDirectory?: string;
 }
 
 /** Open (creating if needed) the lake in a local folder. */
@@ -42,12 +39,13 @@ export async function openLocalLake(dir: string, opts: LocalLakeOptions = {}): P
   const session = await DuckDbSession.create({
     threads: opts.threads,
     memoryLimit: memoryLimit === 'none' ? undefined : memoryLimit,
-    tempDirectory: opts.tempDirectory ?? process.env.METERLAKE_DUCKDB_TEMP_DIR ?? path.join(tempDir, 'duckdb'),
+    // Where DuckDB spills: METERLAKE_DUCKDB_TEMP_DIR, else <lake>/.tmp/duckdb.
+    tempDirectory: process.env.METERLAKE_DUCKDB_TEMP_DIR ?? path.join(tempDir, 'duckdb'),
   });
   return {
     dir: root, store, io, session, tempDir,
     catalog: new FileCatalog({ io, warehouse: `${store.url}/warehouse` }),
-    profiles: loadSourceProfiles(opts.sourcesPath),
+    profiles: loadSourceProfiles(),
     now: Date.now,
     close: () => session.close(),
   };

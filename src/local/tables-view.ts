@@ -1,5 +1,6 @@
 import { TableNotFoundError } from '../catalog/catalog';
 import { openTable } from '../catalog/open-table';
+import { SnapshotNotFoundError } from '../iceberg/errors';
 import type { SnapshotSelector } from '../iceberg/scan';
 import { registerSqlViews } from '../pipeline/gold';
 import { registerLiveView } from '../pipeline/live';
@@ -15,7 +16,7 @@ export async function registerAllTables(ports: LakePorts, selector?: SnapshotSel
       await registerTableView(ports.session, ports.store, table, name, { snapshot: selector });
     } catch (err) {
       // A selector names one table's version; other tables are shown at their current version.
-      if (!selector || (err as Error).name !== 'SnapshotNotFoundError') throw err;
+      if (!selector || !(err instanceof SnapshotNotFoundError)) throw err;
       await registerTableView(ports.session, ports.store, table, name, {});
     }
   }

@@ -67,8 +67,9 @@ async function quarantine(ports: LakePorts, obj: LandedObject, batchId: string, 
 export async function ingestObject(ports: LakePorts, obj: LandedObject): Promise<CommitRequest> {
   const batchId = batchIdOf(obj);
   const base = { batchId, key: obj.key, receivedAt: obj.arrivalTime.toISOString(), historyFiles: [], rejectedFiles: [] };
-  const localPath = ports.store.localPath(obj.key) ?? path.join(ports.tempDir, `${batchId}-${path.basename(obj.key)}`);
-  const downloaded = !ports.store.localPath(obj.key);
+  const inPlace = ports.store.localPath(obj.key);
+  const localPath = inPlace ?? path.join(ports.tempDir, `${batchId}-${path.basename(obj.key)}`);
+  const downloaded = !inPlace;
   if (downloaded) await ports.store.getToFile(obj.key, localPath);
   const source = obj.key.split('/')[1] ?? 'unknown';
   try {
@@ -103,7 +104,7 @@ export async function ingestObject(ports: LakePorts, obj: LandedObject): Promise
  * object has one received_at, so one partition, and the writer need not read its source twice.
  * Files of a read the parse throws away are deleted again.
  */
-function historyFilesSink(ports: LakePorts, layout: TableMetadata): AcceptedRowsSink<DataFile[]> {
+export function historyFilesSink(ports: LakePorts, layout: TableMetadata): AcceptedRowsSink<DataFile[]> {
   return {
     async write(acceptedSql) {
       return this.writeParts!([Promise.resolve({ session: ports.session, sql: acceptedSql })]);

@@ -1,5 +1,6 @@
 import { sqlIdent, scratchName } from '../engine/duckdb-session';
 import { tableFor } from './lake-tables';
+import { LATEST_FIRST_ORDER } from './latest-version-sql';
 import type { LakePorts } from './ports';
 import { READINGS_HISTORY, READING_FIELDS } from './tables';
 import { registerTableView } from './table-files';
@@ -18,7 +19,7 @@ export async function registerKnownAtView(ports: LakePorts, viewName: string, kn
       SELECT ${cols},
         CAST(count(*) OVER keyed AS INTEGER) AS version_count,
         min(received_at) OVER keyed AS first_received_at,
-        row_number() OVER (PARTITION BY meter_id, interval_start ORDER BY received_at DESC, source_file DESC, source_row DESC) AS rn
+        row_number() OVER (PARTITION BY meter_id, interval_start ORDER BY ${LATEST_FIRST_ORDER}) AS rn
       FROM ${history}
       WHERE received_at <= make_timestamptz(${Math.round(knownAtMs * 1000)}::BIGINT)
       WINDOW keyed AS (PARTITION BY meter_id, interval_start)

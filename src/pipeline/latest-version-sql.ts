@@ -6,7 +6,8 @@
 import { READING_FIELDS } from './tables';
 
 const COLUMNS = READING_FIELDS.join(', ');
-const ORDER = 'received_at DESC, source_file DESC, source_row DESC';
+/** Window order that puts each key's winning version first. */
+export const LATEST_FIRST_ORDER = 'received_at DESC, source_file DESC, source_row DESC';
 
 /**
  * CTEs `fresh` (the new versions), `fresh_keys` and `candidates` (current rows of the touched
@@ -27,7 +28,7 @@ ranked AS (
   SELECT ${COLUMNS},
     CAST(sum(version_count) OVER keyed AS INTEGER) AS version_count,
     min(first_received_at) OVER keyed AS first_received_at,
-    row_number() OVER (PARTITION BY meter_id, interval_start ORDER BY ${ORDER}) AS rn
+    row_number() OVER (PARTITION BY meter_id, interval_start ORDER BY ${LATEST_FIRST_ORDER}) AS rn
   FROM candidates
   WINDOW keyed AS (PARTITION BY meter_id, interval_start)
 )`;

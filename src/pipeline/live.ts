@@ -1,10 +1,10 @@
 import { sqlIdent, scratchName } from '../engine/duckdb-session';
 import { createScanView } from '../engine/snapshot-view';
-import { planFiles } from '../iceberg/scan';
 import { currentSchema } from '../iceberg/table-metadata';
 import { tableFor } from './lake-tables';
 import type { LakePorts } from './ports';
-import { latestVersionSql, planDailySnapshot } from './snapshot';
+import { latestVersionSql } from './latest-version-sql';
+import { newHistoryTasks, planDailySnapshot } from './snapshot';
 import { METER_READINGS, READINGS_HISTORY } from './tables';
 import { localPathResolver, registerTableView } from './table-files';
 
@@ -20,9 +20,8 @@ export async function registerLiveView(ports: LakePorts, viewName: string): Prom
   const current = scratchName('live_snapshot');
   const pending = scratchName('live_pending');
   await registerTableView(ports.session, ports.store, meterReadings, current, plan.meterReadingsSnapshotId === null ? {} : { snapshot: { snapshotId: plan.meterReadingsSnapshotId } });
-  const wanted = new Set(plan.newFiles.map((f) => f.file_path));
   const historyMeta = await history.metadata();
-  const tasks = plan.historySnapshotId === null ? [] : (await planFiles(history.io, historyMeta, { snapshot: { snapshotId: plan.historySnapshotId } })).filter((t) => wanted.has(t.dataFile.file_path));
+  const tasks = await newHistoryTasks(history, historyMeta, plan);
   await createScanView(ports.session, pending, currentSchema(historyMeta), tasks, localPathResolver(ports.store, ports.tempDir));
   await ports.session.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdent(viewName)} AS ${latestVersionSql(current, pending)}`);
   return { pendingFiles: tasks.length };

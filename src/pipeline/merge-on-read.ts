@@ -4,10 +4,8 @@
  * file naming the live rows they replace (ICEBERG.md §5.8; SPEC "Position Delete Files").
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { type DuckDbSession, scratchName, sqlIdent, sqlString } from '../engine/duckdb-session';
 import { duckDbType } from '../engine/iceberg-duckdb-types';
 import { dataFileMetrics } from '../engine/parquet-metrics';
@@ -17,7 +15,7 @@ import { currentSchema } from '../iceberg/table-metadata';
 import { FileContent, type DataFile, type Schema, type TableMetadata } from '../iceberg/types';
 import type { ObjectStore } from '../storage/object-store';
 import { touchedWinnersSql } from './latest-version-sql';
-import { keyOf, writeRowsAsDataFiles } from './table-files';
+import { writeIntoDataFolder, writeRowsAsDataFiles } from './table-files';
 
 /** When a touched day is merged on read rather than rewritten. */
 export interface MergeOnReadThresholds {
@@ -47,7 +45,7 @@ const DELETE_FILE_PATH_ID = 2147483546;
 const DELETE_POS_ID = 2147483545;
 
 /** The schema of a position delete file (without the optional `row` column). */
-export const POSITION_DELETE_SCHEMA: Schema = {
+const POSITION_DELETE_SCHEMA: Schema = {
   type: 'struct', 'schema-id': 0,
   fields: [
     { id: DELETE_FILE_PATH_ID, name: 'file_path', required: true, type: 'string' },
@@ -148,15 +146,12 @@ function withFullPathBounds(file: DataFile, paths: string[]): DataFile {
  * Write the rows of `sourceSql` (file_path, pos) sorted by file_path then pos as ONE position
  * delete file of `partition`, under the table's data/<partition folder>/, and describe it.
  */
-export async function writePositionDeleteFile(
+async function writePositionDeleteFile(
   session: DuckDbSession, store: ObjectStore, table: TableMetadata, sourceSql: string, partition: Record<string, unknown>,
 ): Promise<DataFile> {
-  const folder = Object.entries(partition).map(([k, v]) => `${k}=${String(v)}`).join('/');
-  const uri = `${table.location}/data/${folder ? `${folder}/` : ''}${randomUUID()}-deletes.parquet`;
-  const inPlace = store.localPath(keyOf(store, uri));
-  const tempDir = inPlace ? undefined : await mkdtemp(path.join(tmpdir(), 'meterlake-deletes-'));
-  const localPath = inPlace ?? path.join(tempDir!, path.basename(uri));
-  try {
+  const folder = Object.entries(partition).map(([k, v]) => `${k}=${String(v)}`);
+  const [file] = await writeIntoDataFolder(store, table, async (outputDir, uriOf) => {
+    const localPath = path.join(outputDir, ...folder, `${randomUUID()}-deletes.parquet`);
     await mkdir(path.dirname(localPath), { recursive: true });
     const fieldIds = `FIELD_IDS {file_path: ${DELETE_FILE_PATH_ID}, pos: ${DELETE_POS_ID}}`;
     await session.run(
@@ -166,20 +161,16 @@ export async function writePositionDeleteFile(
     const paths = (await session.all<{ file_path: string }>(
       `SELECT DISTINCT file_path FROM read_parquet(${sqlString(localPath)})`,
     )).map((r) => r.file_path);
-    const metrics = await dataFileMetrics(session, localPath, POSITION_DELETE_SCHEMA, {
-      filePath: inPlace ? pathToFileURL(localPath).href : uri, partition,
-    });
-    const file: DataFile = {
+    const metrics = await dataFileMetrics(session, localPath, POSITION_DELETE_SCHEMA, { filePath: uriOf(localPath), partition });
+    const dataFile: DataFile = {
       ...withFullPathBounds(metrics, paths),
       content: FileContent.POSITION_DELETES,
       // One target file: readers may skip pairing it with any other data file.
       referenced_data_file: paths.length === 1 ? paths[0] : null,
     };
-    if (!inPlace) await store.putFile(keyOf(store, uri), localPath);
-    return file;
-  } finally {
-    if (tempDir) await rm(tempDir, { recursive: true, force: true });
-  }
+    return [{ localPath, dataFile }];
+  });
+  return file;
 }
 
 export interface MergeOnReadResult {

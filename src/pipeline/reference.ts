@@ -6,7 +6,6 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import { ensureTable } from '../catalog/open-table';
 import { sqlIdent } from '../engine/duckdb-session';
 import { REJECTED_COLUMNS } from '../formats/canonical';
 import {
@@ -16,11 +15,12 @@ import {
 import { CommitConflictError } from '../iceberg/errors';
 import type { IcebergTable } from '../iceberg/table';
 import { currentSnapshot } from '../iceberg/table-metadata';
-import type { DataFile, NestedField, TableMetadata } from '../iceberg/types';
+import type { DataFile, TableMetadata } from '../iceberg/types';
 import { BATCH_IDS_PROPERTY, committedBatchIds } from './commit';
 import type { CommitRequest, LandedObject } from './ingest';
+import { tableFor, tableLayout } from './lake-tables';
 import type { LakePorts } from './ports';
-import { REJECTED_READINGS, type TableDefinition } from './tables';
+import { optionalField, REJECTED_READINGS, type TableDefinition } from './tables';
 import { writeRowsAsDataFiles } from './table-files';
 
 /** Snapshot summary property: arrival time of the drop a reference snapshot carries (orders drops). */
@@ -28,9 +28,7 @@ export const RECEIVED_AT_PROPERTY = 'meterlake.received-at';
 /** Snapshot summary property: landing key of the drop a reference snapshot carries. */
 export const SOURCE_FILE_PROPERTY = 'meterlake.source-file';
 
-const f = (id: number, name: string, type: NestedField['type'], doc?: string): NestedField => ({
-  id, name, required: false, type, ...(doc ? { doc } : {}),
-});
+const f = optionalField;
 
 /** Agreements between an account and a product for a meterpoint. Field ids are stable forever. */
 export const AGREEMENT: TableDefinition = {
@@ -90,9 +88,9 @@ export interface ReferenceCommitRequest {
   rejected: number;
 }
 
+/** Open one reference table, creating it on first use. */
 export function referenceTable(ports: LakePorts, name: ReferenceTableName): Promise<IcebergTable> {
-  const def = REFERENCE_TABLES[name];
-  return ensureTable(ports.catalog, def.name, ports.io, def.definition, { now: ports.now });
+  return tableFor(ports, REFERENCE_TABLES[name]);
 }
 
 /**
@@ -120,9 +118,9 @@ export async function ingestReferenceObject(
     const counts = Object.values(parsed.counts);
     const rejected = counts.reduce((n, c) => n + c.rejected, 0);
     const rejectedFiles = rejected > 0
-      ? await writeRowsAsDataFiles(ports.session, ports.store, await (await ensureTable(
-        ports.catalog, REJECTED_READINGS.name, ports.io, REJECTED_READINGS.definition, { now: ports.now },
-      )).metadata(), { sourceSql: `SELECT ${REJECTED_COLUMNS.map(sqlIdent).join(', ')} FROM ${parsed.rejectedTable}` })
+      ? await writeRowsAsDataFiles(ports.session, ports.store, await tableLayout(ports, REJECTED_READINGS), {
+        sourceSql: `SELECT ${REJECTED_COLUMNS.map(sqlIdent).join(', ')} FROM ${parsed.rejectedTable}`,
+      })
       : [];
     return {
       batchId, source, key: obj.key, receivedAt: obj.arrivalTime.toISOString(), tables, rejectedFiles, counts: parsed.counts,

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { sqlString, scratchName } from '../engine/duckdb-session';
 import { createScanView } from '../engine/snapshot-view';
 import type { IcebergTable } from '../iceberg/table';
-import { attachDeletes, liveFiles, planFiles } from '../iceberg/scan';
+import { attachDeletes, liveFiles, planFiles, type FileScanTask } from '../iceberg/scan';
 import { currentSchema, currentSnapshot, snapshotById } from '../iceberg/table-metadata';
 import { FileContent, type DataFile, type LiveEntry, type Snapshot, type TableMetadata } from '../iceberg/types';
 import { tableFor } from './lake-tables';
@@ -24,7 +24,6 @@ export const DEFAULT_TARGET_FILE_SIZE_BYTES = 256 * 1024 * 1024;
 export const DAYS_MERGE_ON_READ_PROPERTY = 'meterlake.days-merge-on-read';
 export const DAYS_COPY_ON_WRITE_PROPERTY = 'meterlake.days-copy-on-write';
 
-export { latestVersionSql };
 
 /** What a daily run will read: decided by snapshot ids, never by timestamps. */
 export interface DailyPlan {
@@ -112,19 +111,28 @@ export async function planDailySnapshot(history: IcebergTable, meterReadings: Ic
 }
 
 /**
+ * Scan tasks of the history files a plan consumes, planned at its history snapshot so delete
+ * files written by other engines apply to the new rows too. Files appended and then removed
+ * again (compaction) are read as appended: their rows are new all the same.
+ */
+export async function newHistoryTasks(history: IcebergTable, metadata: TableMetadata, plan: DailyPlan): Promise<FileScanTask[]> {
+  if (!plan.newFiles.length || plan.historySnapshotId === null) return [];
+  const wanted = new Set(plan.newFiles.map((f) => f.file_path));
+  const tasks = (await planFiles(history.io, metadata, { snapshot: { snapshotId: plan.historySnapshotId } })).filter((t) => wanted.has(t.dataFile.file_path));
+  const planned = new Set(tasks.map((t) => t.dataFile.file_path));
+  for (const f of plan.newFiles) if (!planned.has(f.file_path)) tasks.push({ dataFile: f, dataSequenceNumber: 0, deletes: [] });
+  return tasks;
+}
+
+/**
  * Stage the new versions, split by interval day, as local Parquet files (one folder per day):
  * each day then merges independently, as one Lambda of the Step Functions Map would.
  */
 async function stageNewVersions(ports: LakePorts, history: IcebergTable, plan: DailyPlan, stageDir: string): Promise<Map<number, string>> {
   const byDay = new Map<number, string>();
-  if (!plan.newFiles.length || plan.historySnapshotId === null) return byDay;
-  const wanted = new Set(plan.newFiles.map((f) => f.file_path));
   const metadata = await history.metadata();
-  // Plan through the scan so delete files written by other engines are applied to new rows too.
-  const tasks = (await planFiles(history.io, metadata, { snapshot: { snapshotId: plan.historySnapshotId } })).filter((t) => wanted.has(t.dataFile.file_path));
-  // Files appended and then removed again (compaction) are read as appended.
-  const planned = new Set(tasks.map((t) => t.dataFile.file_path));
-  for (const f of plan.newFiles) if (!planned.has(f.file_path)) tasks.push({ dataFile: f, dataSequenceNumber: 0, deletes: [] });
+  const tasks = await newHistoryTasks(history, metadata, plan);
+  if (!tasks.length) return byDay;
   const view = scratchName('new_versions');
   await createScanView(ports.session, view, currentSchema(metadata), tasks, localPathResolver(ports.store, ports.tempDir));
   await ports.session.run(
@@ -141,13 +149,13 @@ async function stageNewVersions(ports: LakePorts, history: IcebergTable, plan: D
 
 /** Copy-on-write: rewrite the whole day (deletes applied), replacing all its data and delete files. */
 async function rewriteDay(
-  ports: LakePorts, metadata: TableMetadata, day: number, files: DayFiles, newVersionsGlob: string, targetFileSizeBytes: number,
+  ports: LakePorts, metadata: TableMetadata, day: number, files: DayFiles, newVersions: string, targetFileSizeBytes: number,
 ): Promise<DayResult> {
   const currentView = scratchName('current_day');
   await createScanView(ports.session, currentView, currentSchema(metadata), files.data, localPathResolver(ports.store, ports.tempDir));
   try {
     const added = await writeRowsAsDataFiles(ports.session, ports.store, metadata, {
-      sourceSql: latestVersionSql(currentView, `read_parquet(${sqlString(newVersionsGlob)})`),
+      sourceSql: latestVersionSql(currentView, newVersions),
       sortBy: ['meter_id', 'interval_start'], targetFileSizeBytes, expectSinglePartition: true,
     });
     return {
@@ -167,7 +175,7 @@ async function mergeDay(
   const newVersions = `read_parquet(${sqlString(newVersionsGlob)})`;
   const newKeys = await countDistinctKeys(ports.session, newVersions);
   if (chooseDayMode(files, newKeys, opts.thresholds) === 'copy-on-write') {
-    return rewriteDay(ports, metadata, day, files, newVersionsGlob, opts.targetFileSizeBytes);
+    return rewriteDay(ports, metadata, day, files, newVersions, opts.targetFileSizeBytes);
   }
   const merged = await mergeDayOnRead(ports.session, ports.store, metadata, files, newVersions, {
     resolveLocalPath: localPathResolver(ports.store, ports.tempDir), targetFileSizeBytes: opts.targetFileSizeBytes,

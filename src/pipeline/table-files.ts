@@ -29,13 +29,21 @@ export function keyOf(store: ObjectStore, uri: string): string {
   return uri.slice(store.url.length + 1);
 }
 
+/** A file written on local disk for a table, with its Iceberg description (`file_path` is its URI in the table). */
+export interface LocallyWrittenFile {
+  localPath: string;
+  dataFile: DataFile;
+}
+
 /**
- * Write rows as Parquet data files of a table (field ids, zstd, partitioned by its spec) and
- * describe them as Iceberg DataFiles. On a folder store DuckDB writes straight into the table's
- * data/ folder; on S3 it writes to local temp space and each file is uploaded.
+ * Run `write` with a local folder that stands for the table's data/ folder and `uriOf`, which
+ * maps a local path under it to the file's URI in the table. On a folder store the folder IS the
+ * table's data/ folder, so files are written in place; on S3 it is local temp space, and each
+ * file written is uploaded (and the temp space removed) before the descriptions are returned.
  */
-export async function writeRowsAsDataFiles(
-  session: DuckDbSession, store: ObjectStore, table: TableMetadata, opts: WriteRowsOptions,
+export async function writeIntoDataFolder(
+  store: ObjectStore, table: TableMetadata,
+  write: (outputDir: string, uriOf: (localPath: string) => string) => Promise<LocallyWrittenFile[]>,
 ): Promise<DataFile[]> {
   const dataUri = `${table.location}/data`;
   const inPlace = store.localPath(keyOf(store, dataUri));
@@ -43,11 +51,7 @@ export async function writeRowsAsDataFiles(
   const uriOf = (localPath: string) =>
     inPlace ? pathToFileURL(localPath).href : `${dataUri}/${path.relative(outputDir, localPath).split(path.sep).join('/')}`;
   try {
-    const written = await writeDataFilesWithMetrics(session, {
-      sourceSql: opts.sourceSql, schema: currentSchema(table), spec: defaultSpec(table), outputDir,
-      targetFileSizeBytes: opts.targetFileSizeBytes, sortBy: opts.sortBy, rowGroupSize: opts.rowGroupSize,
-      expectSinglePartition: opts.expectSinglePartition, enumConstants: opts.enumConstants,
-    }, uriOf);
+    const written = await write(outputDir, uriOf);
     if (!inPlace) {
       await Promise.all(written.map((w) => store.putFile(keyOf(store, w.dataFile.file_path), w.localPath)));
     }
@@ -55,6 +59,20 @@ export async function writeRowsAsDataFiles(
   } finally {
     if (!inPlace) await rm(outputDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Write rows as Parquet data files of a table (field ids, zstd, partitioned by its spec) and
+ * describe them as Iceberg DataFiles, written in place or uploaded (see writeIntoDataFolder).
+ */
+export async function writeRowsAsDataFiles(
+  session: DuckDbSession, store: ObjectStore, table: TableMetadata, opts: WriteRowsOptions,
+): Promise<DataFile[]> {
+  return writeIntoDataFolder(store, table, (outputDir, uriOf) => writeDataFilesWithMetrics(session, {
+    sourceSql: opts.sourceSql, schema: currentSchema(table), spec: defaultSpec(table), outputDir,
+    targetFileSizeBytes: opts.targetFileSizeBytes, sortBy: opts.sortBy, rowGroupSize: opts.rowGroupSize,
+    expectSinglePartition: opts.expectSinglePartition, enumConstants: opts.enumConstants,
+  }, uriOf));
 }
 
 /** Maps file URIs to local paths DuckDB can read: in place on a folder store, else downloaded once. */

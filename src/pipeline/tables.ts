@@ -7,9 +7,11 @@ export interface TableDefinition {
   definition: Omit<NewTableOptions, 'location' | 'nowMs'>;
 }
 
-const f = (id: number, name: string, type: NestedField['type'], doc?: string): NestedField => ({
+/** A nullable column of a pipeline table. */
+export const optionalField = (id: number, name: string, type: NestedField['type'], doc?: string): NestedField => ({
   id, name, required: false, type, ...(doc ? { doc } : {}),
 });
+const f = optionalField;
 
 /** Every version of every reading ever received (append-only ledger). */
 export const READINGS_HISTORY: TableDefinition = {

@@ -84,8 +84,24 @@ describe('CSV fast path', () => {
     expect(split.rowsIn).toBe(300);
   });
 
+  it('reads a file with rows failing checks in parts, with exactly the full path\'s accepted and rejected rows', async () => {
+    const failing = ['M9,2021-01-01T00:07:00Z,30,0.5,actual', 'M9,2021-01-01T00:30:00Z,30,-0.5,actual', 'M9,2021-01-01T01:00:00Z,30,0.5,guessed'];
+    const lines = Array.from({ length: 300 }, (_, i) => (i % 50 === 7 ? failing[i % 3] : goodRow(i)));
+    const file = join(dir, 'split-rejects.csv');
+    writeFileSync(file, `${HEADER}\n${lines.join('\n')}\n`);
+
+    const full = await parse(file, { fastPath: false });
+    const fast = await parse(file, { splitMinBytes: 0, parts: 3 });
+
+    expect(fast.paths).toEqual(['fast/3']);
+    expect(fast.rejected).not.toBe('[]');
+    expect(fast.accepted).toEqual(full.accepted);
+    expect(fast.rejected).toEqual(full.rejected);
+  });
+
   it.each([['default', defaultProfile], ['export-allowing', exportProfile]])('gives exactly the full path\'s accepted and rejected rows for any mix of good and malformed rows, whole or split (%s profile)', async (_name, profile) => {
     let fastWithRejects = 0;
+    let splitReads = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.record({ good: fc.integer({ min: 0, max: 1000 }), mutation: fc.option(fc.integer({ min: 0, max: MUTATIONS.length - 1 }), { freq: 3 }) }), { minLength: 1, maxLength: 40 }),
@@ -107,11 +123,13 @@ describe('CSV fast path', () => {
           expect(fast.rejected).toEqual(full.rejected);
           expect(fast.rowsIn).toBe(full.rowsIn);
           if (fast.paths[0].startsWith('fast') && full.rejected !== '[]') fastWithRejects++;
+          if (parts > 1 && fast.paths[0] === `fast/${parts}`) splitReads++;
         },
       ),
       { numRuns: Number(process.env.FAST_CSV_RUNS ?? 60) },
     );
-    // The comparison must not only ever see the fast path give up.
+    // The comparison must not only ever see the fast path give up, nor only whole-file reads.
     expect(fastWithRejects).toBeGreaterThan(5);
+    expect(splitReads).toBeGreaterThan(0);
   });
 });

@@ -4,6 +4,7 @@ import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
 import { tableFor } from '../../src/pipeline/lake-tables';
 import { registerKnownAtView } from '../../src/pipeline/known-at';
 import { registerLiveView } from '../../src/pipeline/live';
+import { maintainTables } from '../../src/pipeline/maintenance';
 import type { DayMode } from '../../src/pipeline/merge-on-read';
 import { runDailySnapshot, type DailyRunOptions } from '../../src/pipeline/snapshot';
 import { METER_READINGS, READINGS_HISTORY } from '../../src/pipeline/tables';
@@ -171,6 +172,29 @@ describe.each(MODES)('daily snapshot: latest version per reading (%s)', (_mode, 
       expect(live.pendingFiles).toBe(1);
       const rows = await lake.session.all<{ k: string }>(`SELECT concat_ws('|', meter_id, strftime(interval_start, '%Y-%m-%dT%H:%M:%S.000Z'), CAST(round(kwh * 10) AS BIGINT), source_file, source_row, version_count, strftime(first_received_at, '%Y-%m-%dT%H:%M:%S.%gZ')) k FROM live`);
       expect(rows.map((r) => r.k).sort()).toEqual(expectedSnapshot([first, after]));
+    });
+  });
+
+  test('meter_readings_live still shows history committed after the last run once compaction rewrote its files', async () => {
+    await withLake(async (lake) => {
+      // Prepare: two pending batches received the same day, so compaction folds their files into one.
+      const first: Batch = { file: 'landing/test/readings/c1.csv', receivedAt: BASE + 86_400_000, versions: [{ meter: 1, slot: 3, kwh: 1 }] };
+      const pending: Batch[] = [2, 3].map((n) => ({
+        file: `landing/test/readings/c${n}.csv`, receivedAt: BASE + 2 * 86_400_000 + n * 60_000, versions: [{ meter: 1, slot: 3, kwh: n }, { meter: n, slot: 9, kwh: n }],
+      }));
+      await commitBatch(lake, first);
+      await run(lake, { runDate: '2021-03-02' });
+      for (const b of pending) await commitBatch(lake, b);
+      const compaction = await maintainTables(lake, { tables: [READINGS_HISTORY.name], steps: ['compact'] });
+
+      // Act
+      const live = await registerLiveView(lake, 'live');
+
+      // Assert
+      expect(compaction.tables[0].compact!.removedFiles).toHaveLength(2);
+      expect(live.pendingFiles).toBe(2);
+      const rows = await lake.session.all<{ k: string }>(`SELECT concat_ws('|', meter_id, strftime(interval_start, '%Y-%m-%dT%H:%M:%S.000Z'), CAST(round(kwh * 10) AS BIGINT), source_file, source_row, version_count, strftime(first_received_at, '%Y-%m-%dT%H:%M:%S.%gZ')) k FROM live`);
+      expect(rows.map((r) => r.k).sort()).toEqual(expectedSnapshot([first, ...pending]));
     });
   });
 });

@@ -69,7 +69,10 @@ describe('generateDemo', () => {
   });
 
   it('writes canonical CSV lines for every expected and bad row', () => {
-    for (const drop of readingDrops(small.result, 'default')) {
+    const drops = readingDrops(small.result, 'default');
+
+    expect(drops).not.toHaveLength(0);
+    for (const drop of drops) {
       const lines = readFileSync(drop.localPath, 'utf8').trimEnd().split('\n');
       expect(lines[0]).toBe('meter_id,interval_start,interval_minutes,kwh,quality');
       expect(lines.length - 1).toBe((drop.expectedRows ?? 0) + (drop.badRows ?? 0));
@@ -81,6 +84,7 @@ describe('generateDemo', () => {
     const lines = readFileSync(csvDrop.localPath, 'utf8').trimEnd().split('\n').slice(1);
     const expected = [...expectedReadingVersions(SMALL)].filter((row) => row.source_file === csvDrop.key);
 
+    expect(expected).toHaveLength(csvDrop.expectedRows ?? -1);
     for (const row of expected) {
       expect(lines[row.source_row - 1]).toBe(
         `${row.meter_id},${row.interval_start},${row.interval_minutes},${row.kwh.toFixed(3)},${row.quality}`,
@@ -89,7 +93,10 @@ describe('generateDemo', () => {
   });
 
   it('writes Octopus split JSON documents, one meterpoint per file', () => {
-    for (const drop of readingDrops(small.result, 'octopus')) {
+    const drops = readingDrops(small.result, 'octopus');
+
+    expect(drops).not.toHaveLength(0);
+    for (const drop of drops) {
       const doc = JSON.parse(readFileSync(drop.localPath, 'utf8')) as { columns: string[]; data: unknown[][] };
       expect(doc.columns).toEqual(['interval_start', 'consumption_delta', 'meterpoint_id']);
       expect(doc.data).toHaveLength((drop.expectedRows ?? 0) + (drop.badRows ?? 0));
@@ -98,7 +105,10 @@ describe('generateDemo', () => {
   });
 
   it('writes namespaced ESPI Green Button feeds that a strict XML parser reads', () => {
-    for (const drop of readingDrops(small.result, 'greenbutton')) {
+    const drops = readingDrops(small.result, 'greenbutton');
+
+    expect(drops).not.toHaveLength(0);
+    for (const drop of drops) {
       let intervalReadings = 0;
       let readingTypeUom = '';
       let element = '';
@@ -163,8 +173,7 @@ describe('generateDemo', () => {
   it('reports progress up to the number of files', async () => {
     const calls: Array<[number, number]> = [];
 
-    const { result } = await generate({ ...SMALL, days: 1, recentDays: 0 });
-    await generateDemo({ ...SMALL, days: 1, recentDays: 0, lakeDir: freshLake(), onProgress: (done, total) => calls.push([done, total]) });
+    const result = await generateDemo({ ...SMALL, days: 1, recentDays: 0, lakeDir: freshLake(), onProgress: (done, total) => calls.push([done, total]) });
 
     expect(calls.at(-1)).toEqual([result.drops.length, result.drops.length]);
     expect(calls.every(([done, total]) => done <= total)).toBe(true);

@@ -266,7 +266,8 @@ describe('compaction', () => {
       for (let i = 0; i < 6; i++) await appendReadings(f);
       const [victim] = (await f.table.planFiles()).map((t) => t.dataFile);
       const allBefore = await readRows(f);
-      await f.table.commit({ operation: 'delete', addDeleteFiles: [await positionDeleteFile(f, victim, [0, 1, 2])] });
+      const deleteFile = await positionDeleteFile(f, victim, [0, 1, 2]);
+      await f.table.commit({ operation: 'delete', addDeleteFiles: [deleteFile] });
       const rowsBefore = await readRows(f);
       const filesBefore = (await f.table.planFiles()).length;
       // Act
@@ -281,6 +282,10 @@ describe('compaction', () => {
       const snap = currentSnapshot(await f.table.metadata())!;
       expect(snap.summary.operation).toBe('replace');
       expect(snap.summary['deleted-data-files']).toBe('6');
+      // The delete file applied only to a rewritten file: it leaves the table with it.
+      const live = (await liveFiles(f.lake.io, await f.table.metadata(), snap)).map((e) => e.data_file.file_path);
+      expect(live).not.toContain(deleteFile.file_path);
+      expect(live).toHaveLength(2);
       expect(snap.summary['added-records']).toBe(String(rowsBefore.length));
       await assertValid(f);
     } finally {

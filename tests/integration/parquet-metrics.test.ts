@@ -179,6 +179,9 @@ describe('dataFileMetrics', () => {
     );
 
     expect(written.length).toBeGreaterThan(0);
+    // SOURCE's ts spans one day (2024-03-01 = day 19783), with every 37th row null.
+    expect(written.map((file) => file.partition.ts_day).sort()).toEqual([19783, null]);
+    expect(written.reduce((sum, file) => sum + file.recordCount, 0)).toBe(5000);
     for (const file of written) {
       expect(file.dataFile.partition).toEqual(file.partition);
       expect(file.dataFile.record_count).toBe(file.recordCount);
@@ -203,5 +206,6 @@ describe('dataFileMetrics', () => {
     const asString = await write(`'landing/x/readings/a.csv'`);
 
     expect(asEnum).toEqual(asString);
+    expect(asString.types).toContainEqual({ name: 'source_file', type: 'BYTE_ARRAY', converted_type: 'UTF8' });
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDbSession, sqlString } from '../../src/engine/duckdb-session';
@@ -58,6 +58,7 @@ describe('writeDataFiles when every row falls in one partition', () => {
     const files = await writeDataFiles(session, { sourceSql: oneDay(0), schema, spec: byDay, outputDir: dir });
     // Assert
     expect(files).toEqual([]);
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it('still splits rows of two days into two partitions', async () => {
@@ -69,12 +70,22 @@ describe('writeDataFiles when every row falls in one partition', () => {
     expect(files.map((f) => [f.partition.received_at_day, f.recordCount]).sort()).toEqual([[DAY_2024_01_04, 5], [DAY_2024_01_04 + 1, 1]]);
   });
 
-  it('with expectSinglePartition, writes one partition without a pre-pass', async () => {
+  it('with expectSinglePartition, writes the one partition into its folder', async () => {
     // Act
     const files = await writeDataFiles(session, { sourceSql: oneDay(500), schema, spec: byDay, outputDir: dir, expectSinglePartition: true });
     // Assert
     expect(files.map((f) => [f.partition, f.recordCount])).toEqual([[{ received_at_day: DAY_2024_01_04 }, 500]]);
     expect(path.relative(dir, path.dirname(files[0].localPath))).toBe(`__ml_part_0=${DAY_2024_01_04}`);
+  });
+
+  it('with expectSinglePartition, reads the source once (no pre-pass)', async () => {
+    // Prepare: every read of a received_at value draws from a sequence, so the draws count the reads.
+    await session.run('CREATE OR REPLACE SEQUENCE source_reads START 1');
+    const counted = `SELECT range AS meter_id, TIMESTAMPTZ '2024-01-04 06:00:00+00' + to_microseconds(nextval('source_reads') % 1) AS received_at FROM range(500)`;
+    // Act
+    await writeDataFiles(session, { sourceSql: counted, schema, spec: byDay, outputDir: dir, expectSinglePartition: true });
+    // Assert
+    expect(Number(await session.scalar<bigint>(`SELECT currval('source_reads')`))).toBe(500);
   });
 
   it('with expectSinglePartition, falls back to partitioning when rows span two days', async () => {

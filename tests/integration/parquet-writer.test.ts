@@ -198,5 +198,6 @@ describe('writeDataFiles', () => {
     const files = await write({ spec: byDay, sourceSql: `SELECT * FROM (${SOURCE}) WHERE false` });
 
     expect(files).toEqual([]);
+    expect(await readdir(dir)).toEqual([]);
   });
 });

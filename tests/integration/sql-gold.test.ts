@@ -1,8 +1,8 @@
 import * as path from 'node:path';
-import { DuckDbSession } from '../../src/engine/duckdb-session';
-import { DuckDbQueryEngine } from '../../src/engine/duckdb-query-engine';
+import type { DuckDbQueryEngine } from '../../src/engine/duckdb-query-engine';
+import type { DuckDbSession } from '../../src/engine/duckdb-session';
 import { listSqlFiles, loadSqlTemplate, SQL_GOLD_DIR } from '../../src/engine/sql-template';
-import { comparableRows, expectedRows, loadOctopusGoldFixture } from '../fixtures/octopus-gold/load-fixture';
+import { comparableRows, expectedRows, openOctopusGoldEngine } from '../fixtures/octopus-gold/load-fixture';
 
 // Golden tests: every gold SQL file runs on DuckDB over the octopus-gold fixture and must return
 // exactly the rows in tests/fixtures/octopus-gold/expected/<name>.json (in order: each has ORDER BY).
@@ -13,9 +13,7 @@ let session: DuckDbSession;
 let engine: DuckDbQueryEngine;
 
 beforeAll(async () => {
-  session = await DuckDbSession.create({ threads: 1 });
-  await loadOctopusGoldFixture(session);
-  engine = new DuckDbQueryEngine({ session, resolveSlot: async (slot) => slot });
+  ({ session, engine } = await openOctopusGoldEngine());
 });
 
 afterAll(() => session.close());

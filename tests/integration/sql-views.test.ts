@@ -1,13 +1,11 @@
 import * as path from 'node:path';
-import { DuckDbSession } from '../../src/engine/duckdb-session';
-import { DuckDbQueryEngine } from '../../src/engine/duckdb-query-engine';
+import type { DuckDbQueryEngine } from '../../src/engine/duckdb-query-engine';
+import type { DuckDbSession } from '../../src/engine/duckdb-session';
 import { listSqlFiles, parseSqlTemplate, SQL_VIEWS_DIR } from '../../src/engine/sql-template';
-import { comparableRows, expectedRows, loadOctopusGoldFixture } from '../fixtures/octopus-gold/load-fixture';
+import { comparableRows, expectedRows, openOctopusGoldEngine } from '../fixtures/octopus-gold/load-fixture';
 
 // Every view in sql/views runs on DuckDB over the octopus-gold fixture (through the engine, which
 // inlines views the view reads) and must return the rows in expected/<view>.json.
-// Views tested elsewhere on their own fixture (they read tables this fixture has not) are listed here.
-const VIEWS_TESTED_ELSEWHERE = new Set(['meter_readings_live']);
 const DATE_COLUMNS = ['local_date', 'day'];
 
 /** The columns compared for each view (wide views: the ones that carry its logic). */
@@ -22,14 +20,12 @@ let session: DuckDbSession;
 let engine: DuckDbQueryEngine;
 
 beforeAll(async () => {
-  session = await DuckDbSession.create({ threads: 1 });
-  await loadOctopusGoldFixture(session);
-  engine = new DuckDbQueryEngine({ session, resolveSlot: async (slot) => slot });
+  ({ session, engine } = await openOctopusGoldEngine());
 });
 
 afterAll(() => session.close());
 
-const viewNames = listSqlFiles(SQL_VIEWS_DIR).map((f) => path.basename(f, '.sql')).filter((name) => !VIEWS_TESTED_ELSEWHERE.has(name));
+const viewNames = listSqlFiles(SQL_VIEWS_DIR).map((f) => path.basename(f, '.sql'));
 
 it('has an expected result for every view in sql/views', () => {
   expect(viewNames.filter((name) => !COMPARED_COLUMNS[name])).toEqual([]);

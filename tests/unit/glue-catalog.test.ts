@@ -288,6 +288,7 @@ describe('GlueCatalog.commit', () => {
     // Assert
     expect(parseMetadataVersion(committed.metadataLocation)).toBe(4);
     expect((await io.size(committed.metadataLocation)) ?? 0).toBeGreaterThan(0);
+    expect(committed.metadataLocation).toBe(glueTable.Parameters?.metadata_location);
   });
 
   test('an ambiguous UpdateTable error with the pointer unchanged gives CommitStateUnknownError and keeps the new file', async () => {

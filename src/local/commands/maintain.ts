@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import {
   maintainTables, type MaintenanceOptions, type MaintenanceReport, type TableMaintenanceReport,
 } from '../../pipeline/maintenance';
+import { DAY_MS } from '../../pipeline/snapshot';
 import { out, withLake } from './support';
 
-const DAY_MS = 86_400_000;
 const MB = 1024 * 1024;
 
 function positiveNumber(flag: string) {

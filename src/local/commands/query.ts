@@ -17,7 +17,7 @@ export function registerQuery(program: Command): void {
       await registerAllTables(lake, opts.asOf ? parseSnapshotSelector(opts.asOf) : undefined);
       if (opts.knownAt) {
         const selector = parseSnapshotSelector(opts.knownAt);
-        if (!selector || !('asOfMs' in selector)) throw new Error(`--known-at needs an ISO time, got '${opts.knownAt}'`);
+        if (!('asOfMs' in selector)) throw new Error(`--known-at needs an ISO time, got '${opts.knownAt}'`);
         await registerKnownAtView(lake, 'meter_readings', selector.asOfMs);
       }
       out(formatRows(await lake.session.all(sql), opts.format as OutputFormat));

@@ -1,7 +1,9 @@
+import { openTable } from '../../catalog/open-table';
+import { currentSnapshot } from '../../iceberg/table-metadata';
 import { formatRows } from '../format-rows';
 import type { IngestTotals } from '../landing';
 import type { LocalLake } from '../local-lake';
-import { registerAllTables, requireTable } from '../tables-view';
+import { registerAllTables } from '../tables-view';
 import { out } from './support';
 
 /** One line of ingest totals, plus the first quarantined files. */
@@ -14,12 +16,11 @@ export function printTotals(t: IngestTotals): void {
 
 /** Tables, snapshots, rows by outcome: what `npm start` prints at the end. */
 export async function printLakeSummary(lake: LocalLake): Promise<void> {
-  await registerAllTables(lake);
-  const tables = await lake.catalog.listTables();
+  const tables = await registerAllTables(lake);
   const rows = [];
   for (const name of tables) {
-    const m = await (await requireTable(lake, name)).metadata();
-    const current = m.snapshots.find((s) => s['snapshot-id'] === m['current-snapshot-id']);
+    const m = await openTable(lake.catalog, name, lake.io).metadata();
+    const current = currentSnapshot(m);
     rows.push({ table: name, snapshots: m.snapshots.length, rows: current?.summary['total-records'] ?? '0', data_files: current?.summary['total-data-files'] ?? '0' });
   }
   out('\nTables');

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { openTable } from '../../catalog/open-table';
+import { snapshotById } from '../../iceberg/table-metadata';
 import { formatRows, type OutputFormat } from '../format-rows';
 import { out, withLake } from './support';
 
@@ -15,7 +16,7 @@ export function registerTags(program: Command): void {
         const m = await openTable(lake.catalog, name, lake.io).metadata();
         for (const [ref, r] of Object.entries(m.refs)) {
           if (ref === 'main') continue;
-          const snap = m.snapshots.find((s) => s['snapshot-id'] === r['snapshot-id']);
+          const snap = snapshotById(m, r['snapshot-id']);
           rows.push({
             table: name, name: ref, type: r.type, snapshot_id: r['snapshot-id'].toString(),
             committed_at: snap ? new Date(snap['timestamp-ms']).toISOString() : '',

@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import * as path from 'node:path';
-import { tmpdir } from 'node:os';
-import { sqlIdent } from '../../engine/duckdb-session';
+import { scratchName, sqlIdent } from '../../engine/duckdb-session';
 import { createScanView } from '../../engine/snapshot-view';
 import { CommitConflictError } from '../../iceberg/errors';
+import { partitionKey, specPartitionKey } from '../../iceberg/partition-key';
 import { attachDeletes, liveFiles, type FileScanTask } from '../../iceberg/scan';
 import { ancestorIds } from '../../iceberg/snapshot-producer';
 import type { IcebergTable } from '../../iceberg/table';
 import { currentSchema, currentSnapshot, defaultSpec } from '../../iceberg/table-metadata';
-import { FileContent, type DataFile, type LiveEntry, type TableMetadata } from '../../iceberg/types';
+import { FileContent, type DataFile, type TableMetadata } from '../../iceberg/types';
 import type { LakePorts } from '../ports';
 import { localPathResolver, writeRowsAsDataFiles } from '../table-files';
 import type { CompactionStepReport } from './report';
@@ -27,9 +25,6 @@ export class CompactionAbortedError extends Error {
 
 /** Summary property naming what a maintenance snapshot did. */
 export const MAINTENANCE_PROPERTY = 'meterlake.maintenance';
-
-const partitionKey = (e: LiveEntry) =>
-  `${e.partition_spec_id}:${JSON.stringify(e.data_file.partition, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`;
 
 /**
  * Group small files of each partition into bins of at most `target` input bytes (largest first,
@@ -52,10 +47,13 @@ function sortColumns(m: TableMetadata): string[] | undefined {
   return order.fields.map((f) => schema.fields.find((c) => c.id === f['source-id'])!.name);
 }
 
-/** Plan: bins of small data files (with the deletes that apply to them), per partition of the default spec. */
-async function planBins(table: IcebergTable, m: TableMetadata, opts: CompactionOptions): Promise<FileScanTask[][]> {
+/**
+ * Plan: bins of small data files (with the deletes that apply to them), per partition of the
+ * default spec; `tasks` are all live data files with their deletes.
+ */
+async function planBins(table: IcebergTable, m: TableMetadata, opts: CompactionOptions): Promise<{ bins: FileScanTask[][]; tasks: FileScanTask[] }> {
   const snap = currentSnapshot(m);
-  if (!snap) return [];
+  if (!snap) return { bins: [], tasks: [] };
   const entries = await liveFiles(table.io, m, snap);
   const tasks = attachDeletes(entries);
   const dataEntries = entries.filter((e) => e.data_file.content === FileContent.DATA);
@@ -64,16 +62,33 @@ async function planBins(table: IcebergTable, m: TableMetadata, opts: CompactionO
   const byPartition = new Map<string, FileScanTask[]>();
   dataEntries.forEach((e, i) => {
     if (e.partition_spec_id !== specId || e.data_file.file_size_in_bytes >= threshold) return;
-    const key = partitionKey(e);
+    const key = specPartitionKey(e);
     byPartition.set(key, [...(byPartition.get(key) ?? []), tasks[i]]);
   });
-  return [...byPartition.values()].flatMap((group) => binPack(group, (t) => t.dataFile.file_size_in_bytes, opts.targetFileSizeBytes));
+  return { bins: [...byPartition.values()].flatMap((group) => binPack(group, (t) => t.dataFile.file_size_in_bytes, opts.targetFileSizeBytes)), tasks };
+}
+
+/**
+ * Delete files that apply to compacted data files only: the rewrite applied them, so they leave
+ * the table with those files instead of lingering with nothing left to delete. A delete file that
+ * may also apply to a data file that stays is kept.
+ */
+function spentDeleteFiles(tasks: FileScanTask[], compacted: Set<string>): DataFile[] {
+  const spent = new Map<string, DataFile>();
+  const stillNeeded = new Set<string>();
+  for (const task of tasks) {
+    for (const { file } of task.deletes) {
+      if (compacted.has(task.dataFile.file_path)) spent.set(file.file_path, file);
+      else stillNeeded.add(file.file_path);
+    }
+  }
+  return [...spent.values()].filter((f) => !stillNeeded.has(f.file_path));
 }
 
 /** Rewrite one bin: read it with its deletes applied, write new files, and check no row was lost or gained. */
 async function rewriteBin(ports: LakePorts, m: TableMetadata, bin: FileScanTask[], opts: CompactionOptions): Promise<{ files: DataFile[]; rows: number }> {
-  const view = `__ml_compact_${randomUUID().replaceAll('-', '')}`;
-  await createScanView(ports.session, view, currentSchema(m), bin, localPathResolver(ports.store, path.join(tmpdir(), 'meterlake-cache')));
+  const view = scratchName('compact');
+  await createScanView(ports.session, view, currentSchema(m), bin, localPathResolver(ports.store, ports.tempDir));
   try {
     const rows = Number(await ports.session.scalar<bigint>(`SELECT count(*) FROM ${sqlIdent(view)}`));
     if (rows === 0) return { files: [], rows };
@@ -109,15 +124,16 @@ async function assertNoNewDeletes(table: IcebergTable, plannedFrom: bigint) {
 /**
  * Compact small data files per partition: bin-pack files under `smallFileRatio × target` to the
  * target size, reading them with position/equality deletes applied (so deleted rows never come
- * back), and commit all bins as ONE `replace` snapshot that changes no rows. Row counts are
- * checked per bin before the commit; written files are removed again if the commit is refused.
+ * back), and commit all bins as ONE `replace` snapshot that changes no rows; delete files that
+ * applied only to rewritten files leave with them. Row counts are checked per bin before the
+ * commit; written files are removed again if the commit is refused.
  */
 export async function compactTable(ports: LakePorts, table: IcebergTable, opts: CompactionOptions): Promise<CompactionStepReport> {
   const m = await table.metadata();
-  const bins = await planBins(table, m, opts);
+  const { bins, tasks } = await planBins(table, m, opts);
   const removed = bins.flat().map((t) => t.dataFile);
   const report: CompactionStepReport = {
-    partitions: new Set(bins.map((b) => JSON.stringify(b[0].dataFile.partition, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)))).size,
+    partitions: new Set(bins.map((b) => partitionKey(b[0].dataFile))).size,
     removedFiles: removed.map((f) => f.file_path), addedFiles: [], rows: 0, purgedDeletedRows: 0,
     bytesBefore: removed.reduce((n, f) => n + f.file_size_in_bytes, 0), bytesAfter: 0,
   };
@@ -135,7 +151,8 @@ export async function compactTable(ports: LakePorts, table: IcebergTable, opts: 
     await assertNoNewDeletes(table, plannedFrom);
     report.purgedDeletedRows = removed.reduce((n, f) => n + f.record_count, 0) - report.rows;
     committing = true;
-    const result = await table.replace(removed.map((f) => f.file_path), added, {
+    const spent = spentDeleteFiles(tasks, new Set(removed.map((f) => f.file_path)));
+    const result = await table.replace([...removed, ...spent].map((f) => f.file_path), added, {
       [MAINTENANCE_PROPERTY]: 'compaction',
       'meterlake.compacted-partitions': String(report.partitions),
       'meterlake.purged-deleted-rows': String(report.purgedDeletedRows),
