@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { open, rm } from 'node:fs/promises';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type DuckDbSession, sqlIdent, sqlString } from '../engine/duckdb-session';
+import { type ByteFacts, ByteScanner, mergeByteFacts, NO_BYTE_FACTS } from './byte-scan';
 import { ALLOWED_INTERVAL_MINUTES, type AcceptedRowsPart, type AcceptedRowsSink, type ParseContext, type StreamedParseResult } from './canonical';
 import type { SourceProfile } from './source-profiles';
 import { tempName } from './sql-names';
@@ -13,20 +14,24 @@ import { contextColumns, createRejectedTable, kwhSql, MAX_METER_ID_LENGTH, MAX_S
  * costs a fraction of TRY_CAST on text), timestamps as text cast only when they end in a UTC
  * offset, and a handful of cheap checks in the filter. A large file is cut at line ends into
  * parts read on separate connections: a `row_number() OVER ()` stream (the source_row) runs on
- * one thread, so one statement per part is what lets numbered rows use every core.
+ * one thread, so one statement per part is what lets numbered rows use every core. The first
+ * part is read in place (its first N records, a LIMIT) from the moment the read starts; later
+ * parts are copied into CSVs of their own as one pass over the bytes (byte-scan.wat) finds where
+ * the first part ends and what each part holds.
  *
  * It only ever accepts rows the full path (validate.ts) accepts with the same values; anything
  * it is unsure of is not accepted, and then the full path decides. After the read:
- * - a cut file turned out to hold quotes or blank lines (lines would not be records) or control
- *   bytes (the meter-id check must then run per row): the output is discarded and the file is
- *   read again in one statement;
- * - the reader rejected a record (a value its typed parse refused, a record it cannot split,
+ * - a cut file turned out to hold quotes or blank lines (lines would not be records), or the
+ *   first part held what its first 64 KiB did not show (control bytes: the meter-id check must
+ *   run per row; underscores: kWh must be read as text) or ended early: the output is discarded
+ *   and the file is read again in one statement;
+ * - the reader refused a record (a value its typed parse refused, a record it cannot split,
  *   bad UTF-8): the output is discarded and the caller runs the full path;
  * - some rows failed a check: the full path's reject pass builds their rejects; its count must
  *   equal the number the fast path left out, else the output is discarded likewise.
  */
 
-/** Below this size a file is read in one statement (a cut costs a copy of the file). */
+/** Below this size a file is read in one statement (a cut costs a copy of most of the file). */
 const DEFAULT_SPLIT_MIN_BYTES = 64 * 1024 * 1024;
 
 export interface FastCsvOptions {
@@ -56,121 +61,177 @@ function fastTimestampSuffix(profile: SourceProfile, header: string[], firstData
   return text === undefined || !/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}/.test(text) ? undefined : UTC_SUFFIXES.find((suffix) => text.endsWith(suffix));
 }
 
-/** Byte-level facts of a stretch of the file that a part's SQL depends on. */
-interface ByteFacts {
-  hasQuote: boolean;
-  hasUnderscore: boolean;
-  hasBlankLine: boolean;
-  /** A control byte other than CR and LF: meter ids then need the per-row check. */
-  hasControl: boolean;
-}
-
 /** One part of the file, ready for DuckDB. */
 interface PartRead extends ByteFacts {
-  /** CSV file the part reads (the original when the file is not cut). */
+  /** CSV file the part reads (the original when the file is not cut, or for the first part). */
   file: string;
   /** Records of the file before this part. */
   offset: number;
+  /**
+   * The first part of a cut file: its first `limit` records, read in place. Its reader keeps no
+   * rejects (under a LIMIT it may stop before recording them): a record it refuses is an error,
+   * after which the full path decides. Its byte facts are those its first 64 KiB show: the
+   * rest is scanned while it is read.
+   */
+  limit?: number;
 }
 
-/** Bytes whose presence makes the full path's control-character check on meter ids necessary. */
-const CONTROL_BYTES = [...Array.from({ length: 32 }, (_, byte) => byte).filter((byte) => byte !== 0x0a && byte !== 0x0d), 0x7f];
+/** How a file is cut: the first part by records (read in place), the others at byte offsets. */
+interface CutPlan {
+  /** Records in the first part. */
+  firstRecords: number;
+  /** The first part's byte facts as its first 64 KiB show them: what its read assumes. */
+  firstAssumed: ByteFacts;
+  /** Byte offsets (just after a newline) where parts 3..K start; part 2 starts after the first part's last record. */
+  laterCuts: number[];
+}
+
+/** The first part's bytes as the cut found them once its read had started. */
+interface FirstPartScan {
+  facts: ByteFacts;
+  /** False when the file ended before `firstRecords` lines: the LIMIT may not be what was meant. */
+  complete: boolean;
+}
+
+/** The stretch of a file's start that a cut plan looks at. */
+const PROBE_BYTES = 1 << 16;
 
 /**
- * Offsets just after a newline where parts 2..K start. The first part is a little larger: its
- * read starts while the others are still being cut.
+ * Where to cut a file into `parts`; undefined = read it in one statement (its start shows quotes
+ * or blank lines, so lines are not records, or it has no line end). The first part is a little
+ * larger, as its read starts at once while the others are still being copied; its record count
+ * comes from the mean line length of the file's first 64 KiB.
  */
-async function cutOffsets(localPath: string, size: number, headerLength: number, parts: number): Promise<number[]> {
+async function planCut(localPath: string, input: { headerBytes: Buffer; size: number }, profile: SourceProfile, parts: number): Promise<CutPlan | undefined> {
+  const { size } = input;
+  const headerLength = input.headerBytes.length;
   const handle = await open(localPath, 'r');
   try {
-    const probe = Buffer.allocUnsafe(1 << 16);
-    const weights = Array.from({ length: parts }, (_, k) => (k === 0 ? 1.12 : 1));
+    const probe = new ChunkReader(handle, profile, PROBE_BYTES);
+    probe.scanner.reset(input.headerBytes);
+    let lastNewline = -1;
+    const { facts, newlines } = await probe.scan(headerLength, Math.min(size, headerLength + PROBE_BYTES), async (bytes) => {
+      lastNewline = bytes.lastIndexOf(0x0a);
+    });
+    if (newlines === 0 || facts.hasQuote || facts.hasBlankLine) return undefined;
+    const weights = Array.from({ length: parts }, (_, k) => (k === 0 ? 1.1 : 1));
     const total = weights.reduce((a, b) => a + b, 0);
-    const cuts: number[] = [];
-    let share = 0;
-    for (let k = 0; k < parts - 1; k++) {
+    const at = (share: number) => headerLength + Math.floor(((size - headerLength) * share) / total);
+    const firstRecords = Math.max(1, Math.round((at(weights[0]) - headerLength) / ((lastNewline + 1) / newlines)));
+    const laterCuts: number[] = [];
+    const bytes = Buffer.allocUnsafe(PROBE_BYTES);
+    let share = weights[0];
+    for (let k = 1; k < parts - 1; k++) {
       share += weights[k];
-      const at = headerLength + Math.floor(((size - headerLength) * share) / total);
-      const { bytesRead } = await handle.read(probe, 0, probe.length, at);
-      const newline = probe.subarray(0, bytesRead).indexOf(0x0a);
-      const cut = at + newline + 1;
-      if (newline >= 0 && cut < size && cut > (cuts.at(-1) ?? headerLength)) cuts.push(cut);
+      const { bytesRead } = await handle.read(bytes, 0, bytes.length, at(share));
+      const newline = bytes.subarray(0, bytesRead).indexOf(0x0a);
+      const cut = at(share) + newline + 1;
+      if (newline >= 0 && cut < size) laterCuts.push(cut);
     }
-    return cuts;
+    return { firstRecords, firstAssumed: facts, laterCuts };
   } finally {
     await handle.close();
   }
 }
 
+/** Reads a stretch of the file chunk by chunk through the byte scanner. */
+class ChunkReader {
+  readonly scanner: ByteScanner;
+
+  constructor(private readonly handle: FileHandle, profile: SourceProfile, chunkBytes?: number) {
+    this.scanner = new ByteScanner(Buffer.from(profile.quote)[0], Buffer.from(profile.delimiter)[0], chunkBytes);
+  }
+
+  /** The file's [start, end) read into the scanner's chunk, one chunk at a time. */
+  private async *chunks(start: number, end: number): AsyncGenerator<{ position: number; length: number }> {
+    const { chunk } = this.scanner;
+    for (let position = start; position < end;) {
+      const { bytesRead } = await this.handle.read(chunk, 0, Math.min(chunk.length, end - position), position);
+      if (bytesRead <= 0) return;
+      yield { position, length: bytesRead };
+      position += bytesRead;
+    }
+  }
+
+  /** Scan [start, end), handing each chunk to `visit`; the stretch's facts and newline count. */
+  async scan(start: number, end: number, visit?: (bytes: Buffer) => Promise<unknown>): Promise<{ facts: ByteFacts; newlines: number }> {
+    let facts = NO_BYTE_FACTS;
+    let newlines = 0;
+    for await (const { length } of this.chunks(start, end)) {
+      const scanned = this.scanner.scan(length);
+      facts = mergeByteFacts(facts, scanned.facts);
+      newlines += scanned.newlines;
+      await visit?.(this.scanner.chunk.subarray(0, length));
+    }
+    return { facts, newlines };
+  }
+
+  /** From `start`, find where the `lines`-th line ends (undefined: the file ends first) and the facts up to there. */
+  async findLineEnd(start: number, size: number, lines: number): Promise<{ end: number | undefined; facts: ByteFacts }> {
+    let facts = NO_BYTE_FACTS;
+    let seen = 0;
+    for await (const { position, length } of this.chunks(start, size)) {
+      const seam = this.scanner.seam();
+      const scanned = this.scanner.scan(length);
+      if (seen + scanned.newlines >= lines) {
+        let at = -1;
+        for (let need = lines - seen; need > 0; need--) at = this.scanner.chunk.indexOf(0x0a, at + 1);
+        // Only the bytes up to the line end belong to the first part.
+        this.scanner.restore(seam);
+        return { end: position + at + 1, facts: mergeByteFacts(facts, this.scanner.scan(at + 1).facts) };
+      }
+      facts = mergeByteFacts(facts, scanned.facts);
+      seen += scanned.newlines;
+    }
+    return { end: undefined, facts };
+  }
+}
+
 /**
- * Hand the file to DuckDB as parts. Without `partFiles` the file is read in place as one part,
- * after one pass that finds its byte facts. With them, each stretch between cuts is copied into a
- * CSV of its own (header first) and handed to `onPart` at once — its read starts while the next
- * part is being cut — and only then are its lines counted (the next part's offset); once all
- * parts are being read the file is searched for control characters, which the parts' reads
- * assume absent: the result says whether that held.
+ * Hand the file to DuckDB, in one pass over its bytes that also finds each part's byte facts
+ * and line count (byte-scan.wat). Uncut (no `plan`), the file is read in place once the pass
+ * is done. Cut, the first part's read starts at once, in place with a LIMIT; the pass then finds
+ * where its records end, and copies each later stretch into a CSV of its own (header first),
+ * handed to `onPart` as soon as it is written. Returns what the pass found of the first part.
  */
 async function cutFile(
   localPath: string,
   input: { headerBytes: Buffer; size: number },
-  cuts: number[],
+  plan: CutPlan | undefined,
   profile: SourceProfile,
-  partFiles: string[] | undefined,
+  partFiles: string[],
   onPart: (index: number, part: PartRead) => void,
-): Promise<{ controlBytesAssumedAway: boolean }> {
+): Promise<FirstPartScan | undefined> {
   const handle = await open(localPath, 'r');
   try {
-    const chunk = Buffer.allocUnsafe(4 << 20);
-    const bounds = [input.headerBytes.length, ...cuts, input.size];
-    const quoteByte = Buffer.from(profile.quote)[0];
-    const delimiterByte = Buffer.from(profile.delimiter)[0];
-    const controls = CONTROL_BYTES.filter((byte) => byte !== delimiterByte);
-    /** Read [start, end) chunk by chunk. */
-    const eachChunk = async (start: number, end: number, visit: (bytes: Buffer) => Promise<void> | void) => {
-      for (let position = start; position < end;) {
-        const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, end - position), position);
-        if (bytesRead <= 0) break;
-        await visit(chunk.subarray(0, bytesRead));
-        position += bytesRead;
-      }
-    };
-    let linesBefore = 0;
-    let controlBytesAssumedAway = false;
-    // The last bytes before the current chunk in the original file: a blank line may span a chunk or part seam.
-    let previousTail = Buffer.from(input.headerBytes.subarray(Math.max(0, input.headerBytes.length - 2)));
-    for (let k = 0; k + 1 < bounds.length; k++) {
-      const facts: ByteFacts = { hasQuote: false, hasUnderscore: false, hasBlankLine: false, hasControl: false };
-      const out = partFiles ? await open(partFiles[k], 'w') : undefined;
+    const reader = new ChunkReader(handle, profile);
+    // A blank line may span the header's end, a chunk seam or a part seam: the scan carries the bytes before.
+    reader.scanner.reset(input.headerBytes);
+    const start = input.headerBytes.length;
+    if (!plan) {
+      const { facts } = await reader.scan(start, input.size);
+      onPart(0, { ...facts, file: localPath, offset: 0 });
+      return undefined;
+    }
+    onPart(0, { ...plan.firstAssumed, file: localPath, offset: 0, limit: plan.firstRecords });
+    const first = await reader.findLineEnd(start, input.size, plan.firstRecords);
+    const secondStart = first.end ?? input.size;
+    // Later parts may turn out empty (a header alone) when the first part reached past their cut.
+    const bounds = [secondStart, ...plan.laterCuts.map((cut) => Math.max(cut, secondStart)), input.size];
+    let linesBefore = plan.firstRecords;
+    for (let k = 1; k < bounds.length; k++) {
+      const out = await open(partFiles[k - 1], 'w');
+      let scanned: { facts: ByteFacts; newlines: number };
       try {
-        await out?.write(input.headerBytes);
-        await eachChunk(bounds[k], bounds[k + 1], async (bytes) => {
-          if (quoteByte !== undefined && bytes.includes(quoteByte)) facts.hasQuote = true;
-          if (bytes.includes(0x5f)) facts.hasUnderscore = true;
-          const seam = Buffer.concat([previousTail, bytes.subarray(0, 2)]);
-          if ([bytes, seam].some((b) => b.includes('\n\n') || b.includes('\n\r\n'))) facts.hasBlankLine = true;
-          previousTail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 2)));
-          // A file read in place is searched before its read starts.
-          if (!partFiles && !facts.hasControl && controls.some((byte) => bytes.includes(byte))) facts.hasControl = true;
-          await out?.write(bytes);
-        });
+        await out.write(input.headerBytes);
+        scanned = await reader.scan(bounds[k - 1], bounds[k], (bytes) => out.write(bytes));
       } finally {
-        await out?.close();
+        await out.close();
       }
-      onPart(k, { ...facts, file: partFiles ? partFiles[k] : localPath, offset: linesBefore });
-      // While the part is read: its line count, the next part's offset.
-      if (partFiles && k + 2 < bounds.length) {
-        await eachChunk(bounds[k], bounds[k + 1], (bytes) => {
-          for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) linesBefore++;
-        });
-      }
+      onPart(k, { ...scanned.facts, file: partFiles[k - 1], offset: linesBefore });
+      linesBefore += scanned.newlines;
     }
-    // Once every part is being read: the control bytes the parts were assumed not to have.
-    if (partFiles) {
-      await eachChunk(bounds[0], input.size, (bytes) => {
-        if (!controlBytesAssumedAway && controls.some((byte) => bytes.includes(byte))) controlBytesAssumedAway = true;
-      });
-    }
-    return { controlBytesAssumedAway };
+    return { facts: first.facts, complete: first.end !== undefined };
   } finally {
     await handle.close();
   }
@@ -204,19 +265,31 @@ export async function parseCsvFast<T>(
   if (!timestampSuffix) return undefined;
   const threads = Number(await session.scalar(`SELECT current_setting('threads')`));
   const wanted = input.size >= (options.splitMinBytes ?? DEFAULT_SPLIT_MIN_BYTES) && sink.writeParts ? options.parts ?? Math.min(4, threads) : 1;
-  const cuts = wanted > 1 ? await cutOffsets(localPath, input.size, input.headerBytes.length, wanted) : [];
-  // Every part is a file of its own: a LIMIT on the original would stop its reader before the
-  // reader records what it refused, and a refused record must never go unnoticed.
-  const partFiles = cuts.length > 0 ? [...cuts, input.size].map(() => path.join(tmpdir(), `meterlake-part-${randomUUID()}.csv`)) : undefined;
+  const plan = wanted > 1 ? await planCut(localPath, input, profile, wanted) : undefined;
+  // Every part after the first is a file of its own: only the first part's reader can be stopped
+  // by a LIMIT where the part ends.
+  const partFiles = plan ? [...plan.laterCuts, input.size].map(() => path.join(tmpdir(), `meterlake-part-${randomUUID()}.csv`)) : [];
   const sql = (read: PartRead, names: ReaderNames) => fastAcceptedSql(read, names, input.names, profile, ctx, timestampSuffix);
   try {
-    const outcome = partFiles
-      ? await withThreads(session, 1, () => session.withConnections(partFiles.length, (sessions) =>
-        readParts(sessions, (onPart) => cutFile(localPath, input, cuts, profile, partFiles, onPart), sql, (parts) => writeParts(sink, parts))))
-      : await readParts([session], (onPart) => cutFile(localPath, input, [], profile, undefined, onPart), sql, (parts) => writeParts(sink, parts));
-    // Lines are records only without quotes or blank lines, and a part with control bytes needs
-    // the per-row meter id check: such a file is read in one statement.
-    if (partFiles && (outcome.controlBytesAssumedAway || outcome.parts.some((part) => part.hasQuote || part.hasBlankLine))) {
+    const cut = (onPart: (index: number, part: PartRead) => void) => cutFile(localPath, input, plan, profile, partFiles, onPart);
+    const write = (parts: Promise<AcceptedRowsPart>[]) => writeParts(sink, parts);
+    let outcome: Awaited<ReturnType<typeof readParts<T>>>;
+    try {
+      outcome = plan
+        ? await withThreads(session, 1, () => session.withConnections(partFiles.length + 1, (sessions) => readParts(sessions, cut, sql, write)))
+        : await readParts([session], cut, sql, write);
+    } catch (error) {
+      // The first part's reader refused a record (nothing was kept): the full path decides.
+      if (plan && /CSV Error on Line/.test(String((error as Error | undefined)?.message))) return undefined;
+      throw error;
+    }
+    // Lines are records only without quotes or blank lines; the first part's read assumed the
+    // facts of its first 64 KiB (control bytes and underscores decide its checks) and that the
+    // file had as many lines as it asked for. Otherwise the file is read again in one statement.
+    const first = outcome.firstPart;
+    const assumed = plan?.firstAssumed ?? NO_BYTE_FACTS;
+    const firstMisjudged = first && (!first.complete || (first.facts.hasControl && !assumed.hasControl) || (first.facts.hasUnderscore && !assumed.hasUnderscore));
+    if (plan && (firstMisjudged || outcome.parts.some((part) => part.hasQuote || part.hasBlankLine) || first?.facts.hasQuote || first?.facts.hasBlankLine)) {
       await sink.discard(outcome.written.result);
       return await parseCsvFast(session, localPath, input, profile, ctx, sink, fullPathRejects, { ...options, parts: 1 });
     }
@@ -235,7 +308,7 @@ export async function parseCsvFast<T>(
     options.onPath?.('fast', outcome.parts.length);
     return { written: outcome.written.result, rejectedTable, rowsIn: accepted + rejected, accepted, rejected };
   } finally {
-    for (const file of partFiles ?? []) await rm(file, { force: true });
+    for (const file of partFiles) await rm(file, { force: true });
   }
 }
 
@@ -278,10 +351,10 @@ async function writeParts<T>(sink: AcceptedRowsSink<T>, parts: Promise<AcceptedR
  */
 async function readParts<T>(
   sessions: DuckDbSession[],
-  cut: (onPart: (index: number, part: PartRead) => void) => Promise<{ controlBytesAssumedAway: boolean }>,
+  cut: (onPart: (index: number, part: PartRead) => void) => Promise<FirstPartScan | undefined>,
   sql: (read: PartRead, names: ReaderNames) => string,
   write: (parts: Promise<AcceptedRowsPart>[]) => Promise<{ result: T; rows: number }>,
-): Promise<{ written: { result: T; rows: number }; parts: PartRead[]; readerRejected: boolean; left: number; controlBytesAssumedAway: boolean }> {
+): Promise<{ written: { result: T; rows: number }; parts: PartRead[]; readerRejected: boolean; left: number; firstPart: FirstPartScan | undefined }> {
   const names = sessions.map(() => ({ errors: tempName('fast_errors'), scans: tempName('fast_scans'), counter: tempName('fast_left') }));
   const arrivals = sessions.map(() => deferred<PartRead>());
   try {
@@ -303,13 +376,13 @@ async function readParts<T>(
     let readerRejected = false;
     let left = 0;
     for (const [k, session] of sessions.entries()) {
-      if (Number(await session.scalar(`SELECT count(*) FROM ${names[k].errors}`)) > 0) readerRejected = true;
+      if (parts[k].limit === undefined && Number(await session.scalar(`SELECT count(*) FROM ${names[k].errors}`)) > 0) readerRejected = true;
       const last = await session.scalar(
         `SELECT last_value FROM duckdb_sequences() WHERE sequence_name = ${sqlString(names[k].counter)} AND temporary`,
       );
       left += last === null || last === undefined ? 0 : Number(last);
     }
-    return { written, parts, readerRejected, left, controlBytesAssumedAway: cutOutcome.value.controlBytesAssumedAway };
+    return { written, parts, readerRejected, left, firstPart: cutOutcome.value };
   } finally {
     for (const [k, session] of sessions.entries()) {
       await session.run(`DROP SEQUENCE IF EXISTS ${names[k].counter}; DROP TABLE IF EXISTS ${names[k].errors}; DROP TABLE IF EXISTS ${names[k].scans}`);
@@ -339,10 +412,12 @@ function fastAcceptedSql(
   };
   const columns = `{${header.map((name) => `${sqlString(name)}: ${sqlString(typeOf(name))}`).join(', ')}}`;
   const q = sqlString(profile.quote);
-  const reader = `read_csv(${sqlString(read.file)}, columns = ${columns}, header = true, auto_detect = false,
-     delim = ${sqlString(profile.delimiter)}, quote = ${q}, escape = ${q}, strict_mode = true, null_padding = false,
-     store_rejects = true,
-     rejects_table = ${sqlString(names.errors)}, rejects_scan = ${sqlString(names.scans)})`;
+  const rejects = read.limit === undefined
+    ? `store_rejects = true, rejects_table = ${sqlString(names.errors)}, rejects_scan = ${sqlString(names.scans)}`
+    : 'store_rejects = false';
+  const csv = `read_csv(${sqlString(read.file)}, columns = ${columns}, header = true, auto_detect = false,
+     delim = ${sqlString(profile.delimiter)}, quote = ${q}, escape = ${q}, strict_mode = true, null_padding = false, ${rejects})`;
+  const reader = read.limit === undefined ? csv : `(SELECT * FROM ${csv} LIMIT ${read.limit})`;
   const spec = profileValidationSpec(profile);
   const minutes = c.intervalMinutes ? `${sqlIdent(c.intervalMinutes)}` : `CAST(${profile.intervalMinutes} AS DOUBLE)`;
   const value = sqlIdent(c.value);
@@ -355,19 +430,19 @@ function fastAcceptedSql(
       ${start} AS interval_start, ${minutes} AS minutes_i, ${valueDouble} AS value_d, 0 AS value_pow10, ${quality} AS quality
     FROM ${reader}`;
   const converted = `SELECT *, ${kwhSql(spec, 'minutes_i')} AS kwh, ${qualitySql(profile)} AS quality_c FROM (${typed})`;
+  // No check asks for NOT NULL: a NULL anywhere makes its check NULL, which fails like false.
   const checks = [
     // Bytes, not characters: never more permissive, and free (DuckDB stores a string's size).
-    `meter_id IS NOT NULL AND strlen(meter_id) <= ${MAX_METER_ID_LENGTH}`,
+    `strlen(meter_id) <= ${MAX_METER_ID_LENGTH}`,
     // The full path trims spaces and refuses control characters (a per-row regex costs as much as
     // the scan, so it runs only for a part with a control byte in it).
     `meter_id NOT LIKE ' %' AND meter_id NOT LIKE '% '`,
     ...(read.hasControl ? [`NOT regexp_matches(meter_id, '[[:cntrl:]]')`] : []),
-    'interval_start IS NOT NULL',
     `minutes_i IN (${ALLOWED_INTERVAL_MINUTES.join(', ')})`,
     // One range test stands for not null, finite, not negative and not above the maximum: NaN
     // sorts above every number in DuckDB and the infinities fall outside any finite range.
     `kwh BETWEEN ${profile.allowNegative ? '-1.7976931348623157e308' : '0'} AND ${profile.maxKwhPerInterval}`,
-    'quality_c IS NOT NULL',
+    `quality_c IS NOT NULL`,
     `interval_start >= TIMESTAMPTZ '${MIN_START}' AND interval_start < TIMESTAMPTZ '${MAX_START}'`,
     'epoch_ms(interval_start) % (60000 * CAST(minutes_i AS BIGINT)) = 0',
   ];

@@ -99,6 +99,45 @@ describe('CSV fast path', () => {
     expect(fast.rejected).toEqual(full.rejected);
   });
 
+  /** Parse `lines` (after the header) by the full path and, cut in two, by the fast path. */
+  async function fullThenSplit(name: string, lines: string[]) {
+    const file = join(dir, `${name}.csv`);
+    writeFileSync(file, `${HEADER}\n${lines.join('\n')}\n`);
+    return { full: await parse(file, { fastPath: false }), fast: await parse(file, { splitMinBytes: 0, parts: 2 }) };
+  }
+
+  it('reads a split file again in one statement when its first part holds an underscore its start did not show', async () => {
+    const lines = Array.from({ length: 4000 }, (_, i) => (i === 1900 ? 'M1,2021-01-01T00:00:00Z,30,1_0,actual' : goodRow(i)));
+
+    const { full, fast } = await fullThenSplit('late-underscore', lines);
+
+    expect(fast.paths).toEqual(['fast/1']);
+    expect(fast.accepted).toEqual(full.accepted);
+    expect(fast.rejected).toEqual(full.rejected);
+  });
+
+  it('reads a split file again in one statement when it has fewer lines than its start promised', async () => {
+    // Short lines first, then long ones: the first part asks for more records than the file has.
+    const short = Array.from({ length: 1700 }, (_, i) => goodRow(i));
+    const long = Array.from({ length: 300 }, (_, i) => `MTR-${i},2021-01-03T00:00:00Z,30,${i % 10}.${'0'.repeat(1000)},estimated`);
+
+    const { full, fast } = await fullThenSplit('lines-grow', [...short, ...long]);
+
+    expect(fast.paths).toEqual(['fast/1']);
+    expect(fast.rowsIn).toBe(2000);
+    expect(fast.accepted).toEqual(full.accepted);
+  });
+
+  it('leaves a split file to the full path when the first part, read in place, holds a record the reader refuses', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => (i === 10 ? `${goodRow(i)},extra` : goodRow(i)));
+
+    const { full, fast } = await fullThenSplit('first-part-refused', lines);
+
+    expect(fast.paths).toEqual(['full/1']);
+    expect(fast.rejected).toEqual(full.rejected);
+    expect(fast.accepted).toEqual(full.accepted);
+  });
+
   it.each([['default', defaultProfile], ['export-allowing', exportProfile]])('gives exactly the full path\'s accepted and rejected rows for any mix of good and malformed rows, whole or split (%s profile)', async (_name, profile) => {
     let fastWithRejects = 0;
     let splitReads = 0;
@@ -106,7 +145,10 @@ describe('CSV fast path', () => {
       fc.asyncProperty(
         fc.array(fc.record({ good: fc.integer({ min: 0, max: 1000 }), mutation: fc.option(fc.integer({ min: 0, max: MUTATIONS.length - 1 }), { freq: 3 }) }), { minLength: 1, maxLength: 40 }),
         fc.integer({ min: 1, max: 3 }),
-        async (rows, parts) => {
+        // A clean stretch longer than the 64 KiB the cut plan looks at puts the rows where the
+        // first part's read must discover them, not plan for them.
+        fc.boolean(),
+        async (rows, parts, longCleanStart) => {
           const lines = rows.map(({ good, mutation }) => {
             const fields = goodRow(good).split(',');
             if (mutation !== null) MUTATIONS[mutation](fields);
@@ -114,7 +156,8 @@ describe('CSV fast path', () => {
           });
           // The first data row decides the timestamp shape; keep it plain so the fast path is tried.
           const file = join(dir, `mix-${parts}.csv`);
-          writeFileSync(file, `${HEADER}\n${goodRow(0)}\n${lines.join('\n')}\n`);
+          const start = longCleanStart ? Array.from({ length: 2000 }, (_, i) => goodRow(i)) : [goodRow(0)];
+          writeFileSync(file, `${HEADER}\n${start.join('\n')}\n${lines.join('\n')}\n`);
 
           const full = await parse(file, { fastPath: false }, profile);
           const fast = await parse(file, { splitMinBytes: 0, parts }, profile);

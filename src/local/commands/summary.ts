@@ -21,7 +21,13 @@ export async function printLakeSummary(lake: LocalLake): Promise<void> {
   for (const name of tables) {
     const m = await openTable(lake.catalog, name, lake.io).metadata();
     const current = currentSnapshot(m);
-    rows.push({ table: name, snapshots: m.snapshots.length, rows: current?.summary['total-records'] ?? '0', data_files: current?.summary['total-data-files'] ?? '0' });
+    const summary = current?.summary;
+    // Live rows: each position delete we write removes one live row (merge-on-read daily days).
+    const live = Number(summary?.['total-records'] ?? 0) - Number(summary?.['total-position-deletes'] ?? 0);
+    rows.push({
+      table: name, snapshots: m.snapshots.length, rows: live, data_files: summary?.['total-data-files'] ?? '0',
+      delete_files: summary?.['total-delete-files'] ?? '0',
+    });
   }
   out('\nTables');
   out(formatRows(rows, 'table'));

@@ -1,0 +1,101 @@
+import { BYTE_SCAN_WASM_BASE64 } from './byte-scan-wasm';
+
+/** What the CSV fast path must know of a stretch of a file before DuckDB reads it. */
+export interface ByteFacts {
+  hasQuote: boolean;
+  hasUnderscore: boolean;
+  /** "\n\n" or "\n\r\n": lines would not be records. */
+  hasBlankLine: boolean;
+  /** A control byte other than CR, LF and the delimiter: meter ids then need the per-row check. */
+  hasControl: boolean;
+}
+
+export const NO_BYTE_FACTS: ByteFacts = { hasQuote: false, hasUnderscore: false, hasBlankLine: false, hasControl: false };
+
+/** Facts of two stretches together. */
+export function mergeByteFacts(a: ByteFacts, b: ByteFacts): ByteFacts {
+  return {
+    hasQuote: a.hasQuote || b.hasQuote,
+    hasUnderscore: a.hasUnderscore || b.hasUnderscore,
+    hasBlankLine: a.hasBlankLine || b.hasBlankLine,
+    hasControl: a.hasControl || b.hasControl,
+  };
+}
+
+/** Chunks start 16 bytes in (aligned); 16 bytes after a chunk are padding the SIMD loop may read. */
+const CHUNK_OFFSET = 16;
+const PADDING = 16;
+/** A byte that none of the scanned-for classes contains. */
+const NEUTRAL_BYTE = 0x41;
+const WASM_PAGE = 64 * 1024;
+
+/** The part of the WebAssembly global used here (the Node 20 type definitions do not declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+let compiled: object | undefined;
+
+/**
+ * Scans the chunks of one file read in order: `chunk` is a Buffer inside WebAssembly memory that
+ * the caller reads the file into, then `scan(n)` answers for its first n bytes (a blank line
+ * across the seam with the previous chunk included). `reset` sets the bytes the next chunk
+ * follows; `seam`/`restore` save and put back that state.
+ */
+export class ByteScanner {
+  readonly chunk: Buffer;
+  private readonly scanFn: (ptr: number, len: number, before2: number, before1: number, quote: number, delimiter: number) => number;
+  private before2 = -1;
+  private before1 = -1;
+
+  constructor(private readonly quote: number | undefined, private readonly delimiter: number, chunkBytes = 4 << 20) {
+    if (chunkBytes >= 1 << 27) throw new Error(`byte scan chunk of ${chunkBytes} bytes is too large`);
+    compiled ??= new wasm.Module(Buffer.from(BYTE_SCAN_WASM_BASE64, 'base64'));
+    const memory = new wasm.Memory({ initial: Math.ceil((CHUNK_OFFSET + chunkBytes + PADDING) / WASM_PAGE) });
+    const instance = new wasm.Instance(compiled, { env: { memory } });
+    this.scanFn = instance.exports.scan as ByteScanner['scanFn'];
+    this.chunk = Buffer.from(memory.buffer, CHUNK_OFFSET, chunkBytes + PADDING).subarray(0, chunkBytes);
+  }
+
+  /** Treat the next chunk as following these bytes of the file (e.g. a header's line end). */
+  reset(previousBytes: Uint8Array = new Uint8Array()): void {
+    this.before2 = previousBytes.length >= 2 ? previousBytes[previousBytes.length - 2] : -1;
+    this.before1 = previousBytes.length >= 1 ? previousBytes[previousBytes.length - 1] : -1;
+  }
+
+  /** The bytes the next chunk follows, to scan a chunk again from `restore`. */
+  seam(): [number, number] {
+    return [this.before2, this.before1];
+  }
+
+  restore([before2, before1]: [number, number]): void {
+    this.before2 = before2;
+    this.before1 = before1;
+  }
+
+  /** Facts and newline count of chunk[0, length), which follows the bytes scanned last. */
+  scan(length: number): { facts: ByteFacts; newlines: number } {
+    if (length <= 0) return { facts: NO_BYTE_FACTS, newlines: 0 };
+    // The padding overwrites the bytes after the range: they are put back (the caller may still use them).
+    const padding = new Uint8Array(this.chunk.buffer, this.chunk.byteOffset + length, PADDING);
+    const saved = Uint8Array.from(padding);
+    padding.fill(NEUTRAL_BYTE);
+    // Without a quote character the quote flag is ignored; scan for a byte that is there anyway.
+    const result = this.scanFn(this.chunk.byteOffset, length, this.before2, this.before1, this.quote ?? 0x0a, this.delimiter);
+    padding.set(saved);
+    this.before2 = length >= 2 ? this.chunk[length - 2] : this.before1;
+    this.before1 = this.chunk[length - 1];
+    return {
+      newlines: result >>> 4,
+      facts: {
+        hasQuote: this.quote !== undefined && (result & 1) !== 0,
+        hasUnderscore: (result & 2) !== 0,
+        hasBlankLine: (result & 4) !== 0,
+        hasControl: (result & 8) !== 0,
+      },
+    };
+  }
+}
