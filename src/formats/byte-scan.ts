@@ -6,7 +6,10 @@ export interface ByteFacts {
   hasUnderscore: boolean;
   /** "\n\n" or "\n\r\n": lines would not be records. */
   hasBlankLine: boolean;
-  /** A control byte other than CR, LF and the delimiter: meter ids then need the per-row check. */
+  /**
+   * A control byte other than CR, LF and the delimiter: meter ids then need the per-row check
+   * (so do they with a quote, as a quoted field may hold CR or LF).
+   */
   hasControl: boolean;
 }
 

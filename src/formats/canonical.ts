@@ -107,7 +107,8 @@ export interface AcceptedRowsSink<T> {
   /**
    * Optional: read several SELECTs at once, each on its own connection, each as soon as it is
    * ready; together they are the accepted rows (each READING_COLUMNS). Without it a parse reads
-   * the file as one statement.
+   * the file as one statement. It returns or throws only once every part's statement has ended
+   * (use allSettled): the caller then drops what those statements use (sequences, connections).
    */
   writeParts?(parts: Promise<AcceptedRowsPart>[]): Promise<{ result: T; rows: number }>;
   /** Undo a write whose rows must not be kept (the parse reads the file again, or rejects it as a whole). */

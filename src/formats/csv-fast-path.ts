@@ -279,7 +279,7 @@ export async function parseCsvFast<T>(
         ? await withThreads(session, 1, () => session.withConnections(partFiles.length + 1, (sessions) => readParts(sessions, cut, sql, write)))
         : await readParts([session], cut, sql, write);
     } catch (error) {
-      // The first part's reader refused a record (nothing was kept): the full path decides.
+      // The first part's reader refused a record (the sink kept nothing): the full path decides.
       if (plan && /CSV Error on Line/.test(String((error as Error | undefined)?.message))) return undefined;
       throw error;
     }
@@ -367,7 +367,8 @@ async function readParts<T>(
       const read = await arrival.promise;
       return { session: sessions[k], sql: sql(read, names[k]), enumConstants: [...ENUM_CONSTANTS] };
     }));
-    // Both settle before anything is cleaned up, so no part file is still being written.
+    // Both settle before anything is cleaned up (the sink returns once every part's statement has
+    // ended), so no part file is still being written or read.
     const [writeOutcome, cutOutcome] = await Promise.allSettled([writing, cutting]);
     if (writeOutcome.status === 'rejected') throw writeOutcome.reason;
     if (cutOutcome.status === 'rejected') throw cutOutcome.reason;
@@ -435,9 +436,10 @@ function fastAcceptedSql(
     // Bytes, not characters: never more permissive, and free (DuckDB stores a string's size).
     `strlen(meter_id) <= ${MAX_METER_ID_LENGTH}`,
     // The full path trims spaces and refuses control characters (a per-row regex costs as much as
-    // the scan, so it runs only for a part with a control byte in it).
+    // the scan, so it runs only for a part with a control byte in it, or a quote: a quoted field
+    // may hold a line break, which the byte scan does not count as a control byte).
     `meter_id NOT LIKE ' %' AND meter_id NOT LIKE '% '`,
-    ...(read.hasControl ? [`NOT regexp_matches(meter_id, '[[:cntrl:]]')`] : []),
+    ...(read.hasControl || read.hasQuote ? [`NOT regexp_matches(meter_id, '[[:cntrl:]]')`] : []),
     `minutes_i IN (${ALLOWED_INTERVAL_MINUTES.join(', ')})`,
     // One range test stands for not null, finite, not negative and not above the maximum: NaN
     // sorts above every number in DuckDB and the infinities fall outside any finite range.

@@ -49,10 +49,13 @@ export function acceptedTableSink(session: DuckDbSession): AcceptedRowsSink<stri
       // Each part's connection fills a shared (non-TEMP) table; the TEMP result keeps file order.
       const shared = parts.map(() => tempName('accepted_part'));
       try {
-        await Promise.all(parts.map(async (ready, k) => {
+        // Every part settles before the shared tables are dropped: a part still running would create its table after.
+        const settled = await Promise.allSettled(parts.map(async (ready, k) => {
           const part = await ready;
           await part.session.run(`CREATE TABLE ${shared[k]} AS ${part.sql}`);
         }));
+        const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+        if (failure) throw failure.reason;
         return await this.write(`SELECT * FROM (${shared.map((name) => `SELECT * FROM ${name}`).join(' UNION ALL ')}) ORDER BY source_row`);
       } finally {
         for (const name of shared) await session.run(`DROP TABLE IF EXISTS ${name}`);

@@ -70,6 +70,8 @@ const MUTATIONS: ((row: string[]) => void)[] = [
   (r) => { r[4] = ''; },
   (r) => { r.push('extra'); },
   (r) => { r[0] = `"${r[0]}"`; },
+  (r) => { r[0] = `"M\n${r[0]}"`; },
+  (r) => { r[0] = `"M\r\n${r[0]}"`; },
   (r) => { r.splice(0, r.length); },
 ];
 
@@ -136,6 +138,26 @@ describe('CSV fast path', () => {
     expect(fast.paths).toEqual(['full/1']);
     expect(fast.rejected).toEqual(full.rejected);
     expect(fast.accepted).toEqual(full.accepted);
+  });
+
+  it('leaves no table behind when the first part, read in place, holds a record the reader refuses', async () => {
+    const lines = Array.from({ length: 20000 }, (_, i) => (i === 1500 ? `${goodRow(i)},extra` : goodRow(i)));
+    const file = join(dir, 'refused-tables.csv');
+    writeFileSync(file, `${HEADER}\n${lines.join('\n')}\n`);
+    const tables = async () => (await session.all<{ n: bigint }>(`SELECT count(*) AS n FROM duckdb_tables()`))[0].n;
+    const before = await tables();
+
+    await parse(file, { splitMinBytes: 0, parts: 3 });
+
+    expect(await tables()).toBe(before);
+  });
+
+  it('rejects a quoted meter id holding a line break, as the full path does', async () => {
+    const { full, fast } = await fullThenSplit('quoted-line-break', [goodRow(0), '"M\n1",2021-01-01T00:00:00Z,30,1,actual', '"M\r\n2",2021-01-01T00:00:00Z,30,1,actual']);
+
+    expect(fast.paths).toEqual(['fast/1']);
+    expect(JSON.parse(fast.accepted)).toHaveLength(1);
+    expect(fast.rejected).toEqual(full.rejected);
   });
 
   it.each([['default', defaultProfile], ['export-allowing', exportProfile]])('gives exactly the full path\'s accepted and rejected rows for any mix of good and malformed rows, whole or split (%s profile)', async (_name, profile) => {
