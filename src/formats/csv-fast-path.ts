@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type FileHandle, open, rm } from 'node:fs/promises';
+import { type FileHandle, open, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type DuckDbSession, sqlIdent, sqlString } from '../engine/duckdb-session';
@@ -237,6 +237,23 @@ async function cutFile(
   }
 }
 
+const PART_FILE_PREFIX = 'meterlake-part-';
+/** Far longer than any read of a part: a part file this old belongs to no running parse. */
+const STALE_PART_FILE_MS = 60 * 60 * 1000;
+
+/**
+ * Remove part files that a process killed mid-read left behind (e.g. a Lambda that timed out:
+ * its /tmp lives on in the warm container and would fill up).
+ */
+export async function removeStalePartFiles(dir: string, now: number): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (!name.startsWith(PART_FILE_PREFIX)) continue;
+    const file = path.join(dir, name);
+    const info = await stat(file).catch(() => undefined);
+    if (info && now - info.mtimeMs > STALE_PART_FILE_MS) await rm(file, { force: true });
+  }
+}
+
 /** Context columns the fast path gives as one-value ENUMs. */
 const ENUM_CONSTANTS = ['source', 'source_file', 'batch_id'] as const;
 
@@ -268,7 +285,8 @@ export async function parseCsvFast<T>(
   const plan = wanted > 1 ? await planCut(localPath, input, profile, wanted) : undefined;
   // Every part after the first is a file of its own: only the first part's reader can be stopped
   // by a LIMIT where the part ends.
-  const partFiles = plan ? [...plan.laterCuts, input.size].map(() => path.join(tmpdir(), `meterlake-part-${randomUUID()}.csv`)) : [];
+  if (plan) await removeStalePartFiles(tmpdir(), Date.now());
+  const partFiles = plan ? [...plan.laterCuts, input.size].map(() => path.join(tmpdir(), `${PART_FILE_PREFIX}${randomUUID()}.csv`)) : [];
   const sql = (read: PartRead, names: ReaderNames) => fastAcceptedSql(read, names, input.names, profile, ctx, timestampSuffix);
   try {
     const cut = (onPart: (index: number, part: PartRead) => void) => cutFile(localPath, input, plan, profile, partFiles, onPart);

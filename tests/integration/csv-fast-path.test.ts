@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { DuckDbSession } from '../../src/engine/duckdb-session';
 import { acceptedTableSink, loadSourceProfiles, type ParseContext, type SourceProfile } from '../../src/formats';
+import { removeStalePartFiles } from '../../src/formats/csv-fast-path';
 import { parseUtilityCsv } from '../../src/formats/utility-csv';
 
 const HEADER = 'meter_id,interval_start,interval_minutes,kwh,quality';
@@ -158,6 +159,19 @@ describe('CSV fast path', () => {
     expect(fast.paths).toEqual(['fast/1']);
     expect(JSON.parse(fast.accepted)).toHaveLength(1);
     expect(fast.rejected).toEqual(full.rejected);
+  });
+
+  it('removes part files an hour old that a killed parse left behind, and keeps newer ones', async () => {
+    const stale = join(dir, 'meterlake-part-stale.csv');
+    const fresh = join(dir, 'meterlake-part-fresh.csv');
+    writeFileSync(stale, HEADER);
+    writeFileSync(fresh, HEADER);
+    const now = Date.now();
+    utimesSync(stale, new Date(now - 2 * 3600_000), new Date(now - 2 * 3600_000));
+
+    await removeStalePartFiles(dir, now);
+
+    expect([existsSync(stale), existsSync(fresh)]).toEqual([false, true]);
   });
 
   it.each([['default', defaultProfile], ['export-allowing', exportProfile]])('gives exactly the full path\'s accepted and rejected rows for any mix of good and malformed rows, whole or split (%s profile)', async (_name, profile) => {
