@@ -18,13 +18,10 @@
  *   exists (or marker N does not name the base) → CommitConflictError before writing anything.
  * - createTable writes version 00000 the same way; an existing marker 00000 ⇒ TableAlreadyExistsError.
  * - The catalog never modifies metadata content (metadata-log etc. are the caller's job).
- * - Metadata files are immutable, so the parsed metadata of each table's latest file is cached (the
- *   commit path loads a table several times per round). The cached object is deep-frozen; callers get
- *   a copy whose top-level object and collections are their own (nested snapshots/schemas are shared
- *   and frozen: build new ones, as table-metadata.ts does).
+ * - The parsed metadata of each table's latest file is cached (MetadataCache: the files are immutable).
  */
 import { NotFoundError, type FileIO } from '../iceberg/file-io';
-import { parseTableMetadata, serializeTableMetadata } from '../iceberg/metadata-json';
+import { serializeTableMetadata } from '../iceberg/metadata-json';
 import type { TableMetadata } from '../iceberg/types';
 import {
   Catalog,
@@ -34,6 +31,7 @@ import {
   TableHandle,
   TableNotFoundError,
 } from './catalog';
+import { MetadataCache } from './metadata-cache';
 import { fileNameOf, formatMetadataVersion, metadataDir, newMetadataFileUri, parseMetadataVersion } from './metadata-files';
 
 /** Table names as Glue accepts them (Java `IcebergToGlueConverter.validateTableName`). */
@@ -68,30 +66,12 @@ function versionHintUri(location: string): string {
   return `${metadataDir(location)}/version-hint.text`;
 }
 
-/** Freeze an object graph, so a shared cached metadata object cannot be changed by a caller. */
-function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  for (const child of Object.values(value)) deepFreeze(child);
-  return value;
-}
-
-/** A copy whose top-level object, arrays and maps belong to the caller (nested entries stay shared). */
-function ownTopLevel(metadata: TableMetadata): TableMetadata {
-  const copy = { ...metadata };
-  for (const [key, value] of Object.entries(copy)) {
-    if (Array.isArray(value)) (copy as Record<string, unknown>)[key] = [...(value as unknown[])];
-    else if (value !== null && typeof value === 'object') (copy as Record<string, unknown>)[key] = { ...value };
-  }
-  return copy;
-}
-
 /** Catalog over a FileIO whose commit point is a put-if-absent per-version marker. */
 export class FileCatalog implements Catalog {
   private readonly io: FileIO;
   readonly warehouse: string;
-  /** Per table: the latest metadata file read or written by this catalog, parsed and frozen. */
-  private readonly parsed = new Map<string, { metadataLocation: string; metadata: TableMetadata }>();
+  /** Per table: the latest metadata file read or written by this catalog. */
+  private readonly cache = new MetadataCache();
 
   constructor(options: FileCatalogOptions) {
     this.io = options.io;
@@ -117,7 +97,7 @@ export class FileCatalog implements Catalog {
     if (version === undefined) throw new TableNotFoundError(name);
     const metadataLocation = await this.readMarker(location, version);
     if (metadataLocation === undefined) throw new TableNotFoundError(name);
-    const metadata = await this.readMetadata(name, metadataLocation);
+    const metadata = await this.cache.load(name, metadataLocation, (uri) => this.io.read(uri));
     return { name, metadata, metadataLocation };
   }
 
@@ -137,7 +117,7 @@ export class FileCatalog implements Catalog {
       );
     }
     const metadataLocation = await this.swap(location, version, updated, conflict);
-    this.remember(base.name, metadataLocation, ownTopLevel(updated));
+    this.cache.remember(base.name, metadataLocation, updated);
     return { name: base.name, metadata: updated, metadataLocation };
   }
 
@@ -257,26 +237,5 @@ export class FileCatalog implements Catalog {
       if (error instanceof NotFoundError) return undefined;
       throw error;
     }
-  }
-
-  private remember(name: string, metadataLocation: string, metadata: TableMetadata): void {
-    this.parsed.set(name, { metadataLocation, metadata: deepFreeze(metadata) });
-  }
-
-  private async readMetadata(name: string, metadataLocation: string): Promise<TableMetadata> {
-    const cached = this.parsed.get(name);
-    if (cached?.metadataLocation === metadataLocation) return ownTopLevel(cached.metadata);
-    let text: string;
-    try {
-      text = (await this.io.read(metadataLocation)).toString('utf8');
-    } catch (error) {
-      if (error instanceof NotFoundError) {
-        throw new Error(`table ${name}: committed metadata file ${metadataLocation} is missing`, { cause: error });
-      }
-      throw error;
-    }
-    const metadata = parseTableMetadata(text);
-    this.remember(name, metadataLocation, metadata);
-    return ownTopLevel(metadata);
   }
 }

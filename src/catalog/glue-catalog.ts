@@ -21,7 +21,7 @@ import {
   type TableInput,
 } from '@aws-sdk/client-glue';
 import type { FileIO } from '../iceberg/file-io';
-import { parseTableMetadata, serializeTableMetadata } from '../iceberg/metadata-json';
+import { serializeTableMetadata } from '../iceberg/metadata-json';
 import type { IcebergType, Schema, TableMetadata } from '../iceberg/types';
 import {
   Catalog,
@@ -32,6 +32,7 @@ import {
   TableNotFoundError,
 } from './catalog';
 import { assertValidTableName } from './file-catalog';
+import { MetadataCache } from './metadata-cache';
 import { newMetadataFileUri, parseMetadataVersion } from './metadata-files';
 
 const ICEBERG_TABLE_TYPE = 'ICEBERG';
@@ -130,6 +131,8 @@ export class GlueCatalog implements Catalog {
   private readonly io: FileIO;
   readonly database: string;
   readonly warehouse: string;
+  /** Per table: the latest metadata file read or written, parsed (a load still asks Glue where it is). */
+  private readonly cache = new MetadataCache();
 
   constructor(options: GlueCatalogOptions) {
     this.glue = options.glue;
@@ -173,7 +176,7 @@ export class GlueCatalog implements Catalog {
   async loadTable(name: string): Promise<TableHandle> {
     const table = await this.getIcebergTable(name);
     const metadataLocation = this.metadataLocationOf(name, table);
-    const metadata = parseTableMetadata((await this.io.read(metadataLocation)).toString('utf8'));
+    const metadata = await this.cache.load(name, metadataLocation, (uri) => this.io.read(uri));
     return { name, metadata, metadataLocation, ...(table.VersionId === undefined ? {} : { catalogVersion: table.VersionId }) };
   }
 
@@ -212,6 +215,7 @@ export class GlueCatalog implements Catalog {
       }
       await this.resolveUnknownOutcome(name, metadataLocation, error);
     }
+    this.cache.remember(name, metadataLocation, updated);
     return { name, metadata: updated, metadataLocation };
   }
 

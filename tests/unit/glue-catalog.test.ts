@@ -158,6 +158,41 @@ describe('GlueCatalog.loadTable', () => {
     expect(loaded).toEqual(handle);
   });
 
+  test('loading a table again at the same metadata_location reads its metadata file once', async () => {
+    // Prepare
+    const { table } = await existingTable('meter_readings');
+    glueMock.on(GetTableCommand).resolves({ Table: table });
+    let reads = 0;
+    const countingIo: FileIO = Object.assign(Object.create(io) as FileIO, { read: (uri: string) => { reads++; return io.read(uri); } });
+    const counted = new GlueCatalog({ glue: new GlueClient({ region: 'eu-west-1' }), database: DATABASE, warehouse, io: countingIo });
+
+    // Act
+    const first = await counted.loadTable('meter_readings');
+    const second = await counted.loadTable('meter_readings');
+
+    // Assert
+    expect(second).toEqual(first);
+    expect(reads).toBe(1);
+  });
+
+  test('a load after Glue points at a newer metadata file returns the newer metadata', async () => {
+    // Prepare
+    const { table } = await existingTable('meter_readings', 3);
+    glueMock.on(GetTableCommand).resolvesOnce({ Table: table });
+    await catalog.loadTable('meter_readings');
+    const newer = await existingTable('meter_readings', 4);
+    const newerMetadata = tableMetadata(newer.handle.metadata.location, { 'last-updated-ms': 1_700_000_000_000 });
+    await io.write(newer.handle.metadataLocation, serializeTableMetadata(newerMetadata));
+    glueMock.on(GetTableCommand).resolves({ Table: newer.table });
+
+    // Act
+    const loaded = await catalog.loadTable('meter_readings');
+
+    // Assert
+    expect(loaded.metadataLocation).toBe(newer.handle.metadataLocation);
+    expect(loaded.metadata['last-updated-ms']).toBe(1_700_000_000_000);
+  });
+
   test('accepts table_type in any letter case', async () => {
     // Prepare
     const { table, handle } = await existingTable('meter_readings');
