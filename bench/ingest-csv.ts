@@ -10,8 +10,10 @@
  *   stages         the same work step by step, with per-stage time, per-stage peak RSS and the slow SQL statements
  * Peak RSS is `/usr/bin/time -v` "Maximum resident set size" of the child.
  *
+ * With --quoted every field of the file is quoted (as spreadsheet exports write CSV).
+ *
  * Usage: npx tsx bench/ingest-csv.ts [--rows 10000000[,33000000]] [--reps 1] [--memory -,1GB]
- *                                    [--threads <n>] [--no-stages] [--timeout-min 10]
+ *                                    [--threads <n>] [--no-stages] [--timeout-min 10] [--quoted]
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rename, stat } from 'node:fs/promises';
@@ -25,6 +27,7 @@ const reps = Number(argValue('--reps') ?? 1);
 const memories = (argValue('--memory') ?? '-,1GB').split(',');
 const threads = argValue('--threads') ?? '';
 const withStages = !process.argv.includes('--no-stages');
+const quoted = process.argv.includes('--quoted');
 const timeoutMs = Number(argValue('--timeout-min') ?? 10) * 60_000;
 const dataDir = path.resolve(__dirname, 'data');
 const child = path.resolve(__dirname, 'ingest-csv-child.ts');
@@ -32,7 +35,7 @@ const METERS = 35_000;
 
 /** Write a canonical CSV of `rows` data rows (≈2% of them corrections of earlier rows) unless it exists. */
 async function generateCsv(rows: number): Promise<string> {
-  const file = path.join(dataDir, `readings-${rows}.csv`);
+  const file = path.join(dataDir, `readings-${rows}${quoted ? '-quoted' : ''}.csv`);
   if (existsSync(file)) return file;
   const base = Math.round(rows / 1.02);
   const corrections = rows - base;
@@ -46,7 +49,7 @@ async function generateCsv(rows: number): Promise<string> {
     `COPY (${reading('i', '(hash(i) % 20000) / 10000.0', `CASE WHEN i % 97 = 0 THEN 'estimated' ELSE 'actual' END`)} FROM range(${base}) r(i)
            UNION ALL
            ${reading('k', '(hash(k + 1) % 20000) / 10000.0', `'substituted'`)} FROM (SELECT (j * 48271) % ${base} AS k FROM range(${corrections}) c(j)))
-     TO ${sqlString(`${file}.part`)} (FORMAT csv, HEADER true)`,
+     TO ${sqlString(`${file}.part`)} (FORMAT csv, HEADER true${quoted ? ', FORCE_QUOTE *' : ''})`,
   );
   session.close();
   await rename(`${file}.part`, file);

@@ -2,23 +2,24 @@ import { BYTE_SCAN_WASM_BASE64 } from './byte-scan-wasm';
 
 /** What the CSV fast path must know of a stretch of a file before DuckDB reads it. */
 export interface ByteFacts {
-  hasQuote: boolean;
+  /**
+   * A control byte inside quotes (CR, LF and the delimiter included): lines may not be records,
+   * and a quoted meter id may hold it, so meter ids need the per-row check.
+   */
+  hasQuotedControl: boolean;
   hasUnderscore: boolean;
   /** "\n\n" or "\n\r\n": lines would not be records. */
   hasBlankLine: boolean;
-  /**
-   * A control byte other than CR, LF and the delimiter: meter ids then need the per-row check
-   * (so do they with a quote, as a quoted field may hold CR or LF).
-   */
+  /** A control byte other than CR, LF and the delimiter: meter ids then need the per-row check. */
   hasControl: boolean;
 }
 
-export const NO_BYTE_FACTS: ByteFacts = { hasQuote: false, hasUnderscore: false, hasBlankLine: false, hasControl: false };
+export const NO_BYTE_FACTS: ByteFacts = { hasQuotedControl: false, hasUnderscore: false, hasBlankLine: false, hasControl: false };
 
 /** Facts of two stretches together. */
 export function mergeByteFacts(a: ByteFacts, b: ByteFacts): ByteFacts {
   return {
-    hasQuote: a.hasQuote || b.hasQuote,
+    hasQuotedControl: a.hasQuotedControl || b.hasQuotedControl,
     hasUnderscore: a.hasUnderscore || b.hasUnderscore,
     hasBlankLine: a.hasBlankLine || b.hasBlankLine,
     hasControl: a.hasControl || b.hasControl,
@@ -50,12 +51,14 @@ let compiled: object | undefined;
  */
 export class ByteScanner {
   readonly chunk: Buffer;
-  private readonly scanFn: (ptr: number, len: number, before2: number, before1: number, quote: number, delimiter: number) => number;
+  private readonly scanFn: (ptr: number, len: number, before2: number, before1: number, quote: number, delimiter: number, inQuotes: number) => number;
   private before2 = -1;
   private before1 = -1;
+  /** 1 while a quoted field is open at the end of what was scanned. */
+  private inQuotes = 0;
 
   constructor(private readonly quote: number | undefined, private readonly delimiter: number, chunkBytes = 4 << 20) {
-    if (chunkBytes >= 1 << 27) throw new Error(`byte scan chunk of ${chunkBytes} bytes is too large`);
+    if (chunkBytes >= 1 << 26) throw new Error(`byte scan chunk of ${chunkBytes} bytes is too large`);
     compiled ??= new wasm.Module(Buffer.from(BYTE_SCAN_WASM_BASE64, 'base64'));
     const memory = new wasm.Memory({ initial: Math.ceil((CHUNK_OFFSET + chunkBytes + PADDING) / WASM_PAGE) });
     const instance = new wasm.Instance(compiled, { env: { memory } });
@@ -63,20 +66,20 @@ export class ByteScanner {
     this.chunk = Buffer.from(memory.buffer, CHUNK_OFFSET, chunkBytes + PADDING).subarray(0, chunkBytes);
   }
 
-  /** Treat the next chunk as following these bytes of the file (e.g. a header's line end). */
+  /** Treat the next chunk as following these bytes of the file (a header's line end: no quoted field open). */
   reset(previousBytes: Uint8Array = new Uint8Array()): void {
-    this.before2 = previousBytes.length >= 2 ? previousBytes[previousBytes.length - 2] : -1;
-    this.before1 = previousBytes.length >= 1 ? previousBytes[previousBytes.length - 1] : -1;
+    this.restore([previousBytes.length >= 2 ? previousBytes[previousBytes.length - 2] : -1, previousBytes.length >= 1 ? previousBytes[previousBytes.length - 1] : -1, 0]);
   }
 
-  /** The bytes the next chunk follows, to scan a chunk again from `restore`. */
-  seam(): [number, number] {
-    return [this.before2, this.before1];
+  /** What the next chunk follows, to scan a chunk again from `restore`. */
+  seam(): [number, number, number] {
+    return [this.before2, this.before1, this.inQuotes];
   }
 
-  restore([before2, before1]: [number, number]): void {
+  restore([before2, before1, inQuotes]: [number, number, number]): void {
     this.before2 = before2;
     this.before1 = before1;
+    this.inQuotes = inQuotes;
   }
 
   /** Facts and newline count of chunk[0, length), which follows the bytes scanned last. */
@@ -86,15 +89,15 @@ export class ByteScanner {
     const padding = new Uint8Array(this.chunk.buffer, this.chunk.byteOffset + length, PADDING);
     const saved = Uint8Array.from(padding);
     padding.fill(NEUTRAL_BYTE);
-    // Without a quote character the quote flag is ignored; scan for a byte that is there anyway.
-    const result = this.scanFn(this.chunk.byteOffset, length, this.before2, this.before1, this.quote ?? 0x0a, this.delimiter);
+    const result = this.scanFn(this.chunk.byteOffset, length, this.before2, this.before1, this.quote ?? -1, this.delimiter, this.inQuotes);
     padding.set(saved);
     this.before2 = length >= 2 ? this.chunk[length - 2] : this.before1;
     this.before1 = this.chunk[length - 1];
+    this.inQuotes = (result >>> 4) & 1;
     return {
-      newlines: result >>> 4,
+      newlines: result >>> 5,
       facts: {
-        hasQuote: this.quote !== undefined && (result & 1) !== 0,
+        hasQuotedControl: (result & 1) !== 0,
         hasUnderscore: (result & 2) !== 0,
         hasBlankLine: (result & 4) !== 0,
         hasControl: (result & 8) !== 0,

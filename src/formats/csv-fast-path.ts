@@ -6,6 +6,7 @@ import { type DuckDbSession, sqlIdent, sqlString } from '../engine/duckdb-sessio
 import { type ByteFacts, ByteScanner, mergeByteFacts, NO_BYTE_FACTS } from './byte-scan';
 import { ALLOWED_INTERVAL_MINUTES, type AcceptedRowsPart, type AcceptedRowsSink, type ParseContext, type StreamedParseResult } from './canonical';
 import type { SourceProfile } from './source-profiles';
+import { splitCsvLine } from './csv-line';
 import { tempName } from './sql-names';
 import { contextColumns, createRejectedTable, kwhSql, MAX_METER_ID_LENGTH, MAX_START, MIN_START, profileValidationSpec, qualitySql } from './validate';
 
@@ -21,10 +22,10 @@ import { contextColumns, createRejectedTable, kwhSql, MAX_METER_ID_LENGTH, MAX_S
  *
  * It only ever accepts rows the full path (validate.ts) accepts with the same values; anything
  * it is unsure of is not accepted, and then the full path decides. After the read:
- * - a cut file turned out to hold quotes or blank lines (lines would not be records), or the
- *   first part held what its first 64 KiB did not show (control bytes: the meter-id check must
- *   run per row; underscores: kWh must be read as text) or ended early: the output is discarded
- *   and the file is read again in one statement;
+ * - a cut file turned out to hold control bytes inside quotes (a quoted line break: lines would
+ *   not be records) or blank lines, or the first part held what its first 64 KiB did not show
+ *   (control bytes: the meter-id check must run per row; underscores: kWh must be read as text)
+ *   or ended early: the output is discarded and the file is read again in one statement;
  * - the reader refused a record (a value its typed parse refused, a record it cannot split,
  *   bad UTF-8): the output is discarded and the caller runs the full path;
  * - some rows failed a check: the full path's reject pass builds their rejects; its count must
@@ -57,7 +58,7 @@ const UTC_SUFFIXES = ['Z', '+00:00', '+0000', '+00'];
 function fastTimestampSuffix(profile: SourceProfile, header: string[], firstDataLine: string | undefined): string | undefined {
   if (profile.format !== 'csv' || profile.timestamp.format !== 'iso8601' || profile.timestamp.timezone) return undefined;
   if (profile.decimalSeparator === ',' || firstDataLine === undefined) return undefined;
-  const text = firstDataLine.replace(/\r$/, '').split(profile.delimiter)[header.indexOf(profile.columns.timestamp)];
+  const text = splitCsvLine(firstDataLine.replace(/\r$/, ''), profile.delimiter, profile.quote)[header.indexOf(profile.columns.timestamp)];
   return text === undefined || !/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}/.test(text) ? undefined : UTC_SUFFIXES.find((suffix) => text.endsWith(suffix));
 }
 
@@ -97,8 +98,8 @@ interface FirstPartScan {
 const PROBE_BYTES = 1 << 16;
 
 /**
- * Where to cut a file into `parts`; undefined = read it in one statement (its start shows quotes
- * or blank lines, so lines are not records, or it has no line end). The first part is a little
+ * Where to cut a file into `parts`; undefined = read it in one statement (its start shows control
+ * bytes inside quotes or blank lines, so lines may not be records, or it has no line end). The first part is a little
  * larger, as its read starts at once while the others are still being copied; its record count
  * comes from the mean line length of the file's first 64 KiB.
  */
@@ -113,7 +114,7 @@ async function planCut(localPath: string, input: { headerBytes: Buffer; size: nu
     const { facts, newlines } = await probe.scan(headerLength, Math.min(size, headerLength + PROBE_BYTES), async (bytes) => {
       lastNewline = bytes.lastIndexOf(0x0a);
     });
-    if (newlines === 0 || facts.hasQuote || facts.hasBlankLine) return undefined;
+    if (newlines === 0 || facts.hasQuotedControl || facts.hasBlankLine) return undefined;
     const weights = Array.from({ length: parts }, (_, k) => (k === 0 ? 1.1 : 1));
     const total = weights.reduce((a, b) => a + b, 0);
     const at = (share: number) => headerLength + Math.floor(((size - headerLength) * share) / total);
@@ -301,13 +302,13 @@ export async function parseCsvFast<T>(
       if (plan && /CSV Error on Line/.test(String((error as Error | undefined)?.message))) return undefined;
       throw error;
     }
-    // Lines are records only without quotes or blank lines; the first part's read assumed the
-    // facts of its first 64 KiB (control bytes and underscores decide its checks) and that the
-    // file had as many lines as it asked for. Otherwise the file is read again in one statement.
+    // Lines are records only without line breaks inside quotes or blank lines; the first part's
+    // read assumed the facts of its first 64 KiB (control bytes and underscores decide its checks)
+    // and that the file had as many lines as it asked for. Otherwise: one statement again.
     const first = outcome.firstPart;
     const assumed = plan?.firstAssumed ?? NO_BYTE_FACTS;
     const firstMisjudged = first && (!first.complete || (first.facts.hasControl && !assumed.hasControl) || (first.facts.hasUnderscore && !assumed.hasUnderscore));
-    if (plan && (firstMisjudged || outcome.parts.some((part) => part.hasQuote || part.hasBlankLine) || first?.facts.hasQuote || first?.facts.hasBlankLine)) {
+    if (plan && (firstMisjudged || outcome.parts.some((part) => part.hasQuotedControl || part.hasBlankLine) || first?.facts.hasQuotedControl || first?.facts.hasBlankLine)) {
       await sink.discard(outcome.written.result);
       return await parseCsvFast(session, localPath, input, profile, ctx, sink, fullPathRejects, { ...options, parts: 1 });
     }
@@ -454,10 +455,10 @@ function fastAcceptedSql(
     // Bytes, not characters: never more permissive, and free (DuckDB stores a string's size).
     `strlen(meter_id) <= ${MAX_METER_ID_LENGTH}`,
     // The full path trims spaces and refuses control characters (a per-row regex costs as much as
-    // the scan, so it runs only for a part with a control byte in it, or a quote: a quoted field
-    // may hold a line break, which the byte scan does not count as a control byte).
+    // the scan, so it runs only for a part with a control byte in it, or inside quotes, where a
+    // line break or the delimiter may be part of a value).
     `meter_id NOT LIKE ' %' AND meter_id NOT LIKE '% '`,
-    ...(read.hasControl || read.hasQuote ? [`NOT regexp_matches(meter_id, '[[:cntrl:]]')`] : []),
+    ...(read.hasControl || read.hasQuotedControl ? [`NOT regexp_matches(meter_id, '[[:cntrl:]]')`] : []),
     `minutes_i IN (${ALLOWED_INTERVAL_MINUTES.join(', ')})`,
     // One range test stands for not null, finite, not negative and not above the maximum: NaN
     // sorts above every number in DuckDB and the infinities fall outside any finite range.

@@ -5,6 +5,7 @@ import { isUtf8, readHead, stripBom } from './read-head';
 import { expectedColumns, headerProblems, type SourceProfile } from './source-profiles';
 import { tempName } from './sql-names';
 import { profileValidationSpec, ReadingsValidation, type StagedRecords } from './validate';
+import { splitCsvLine } from './csv-line';
 import { type FastCsvOptions, parseCsvFast } from './csv-fast-path';
 
 /** DuckDB reader error types → our reason codes for records that cannot be split into fields. */
@@ -213,7 +214,7 @@ async function readCsvHeader(localPath: string, profile: SourceProfile, file: st
   }
   const lineBytes = head.subarray(0, end < 0 ? head.length : end);
   if (!isUtf8(lineBytes, true)) throw new FileRejectedError(file, 'not_utf8', 'the header line is not UTF-8');
-  const names = splitHeaderLine(lineBytes.toString('utf8').replace(/\r$/, ''), profile.delimiter, profile.quote);
+  const names = splitCsvLine(lineBytes.toString('utf8').replace(/\r$/, ''), profile.delimiter, profile.quote);
   const expected = expectedColumns(profile);
   const problems = headerProblems(names, profile);
   if (problems.length > 0) {
@@ -231,27 +232,4 @@ async function readCsvHeader(localPath: string, profile: SourceProfile, file: st
     firstDataLine: nextEnd > 0 ? raw.subarray(headerEnd, nextEnd).toString('utf8') : undefined,
     size,
   };
-}
-
-/** Split one header line on the delimiter, honouring quotes ("" inside quotes is a quote). */
-export function splitHeaderLine(line: string, delimiter: string, quote: string): string[] {
-  const names: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i += 1) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === quote && line[i + 1] === quote) {
-        current += quote;
-        i += 1;
-      } else if (ch === quote) quoted = false;
-      else current += ch;
-    } else if (ch === quote) quoted = true;
-    else if (ch === delimiter) {
-      names.push(current.trim());
-      current = '';
-    } else current += ch;
-  }
-  names.push(current.trim());
-  return names;
 }

@@ -71,6 +71,9 @@ const MUTATIONS: ((row: string[]) => void)[] = [
   (r) => { r[4] = ''; },
   (r) => { r.push('extra'); },
   (r) => { r[0] = `"${r[0]}"`; },
+  (r) => { r[0] = `"M,${r[0]}"`; },
+  (r) => { r[4] = `"${r[4]}"`; },
+  (r) => { r[4] = `"ac""${r[4]}"`; },
   (r) => { r[0] = `"M\n${r[0]}"`; },
   (r) => { r[0] = `"M\r\n${r[0]}"`; },
   (r) => { r.splice(0, r.length); },
@@ -151,6 +154,20 @@ describe('CSV fast path', () => {
     await parse(file, { splitMinBytes: 0, parts: 3 });
 
     expect(await tables()).toBe(before);
+  });
+
+  it('reads a file with quoted fields in parts when no line break is inside quotes', async () => {
+    // Every field quoted in even rows (the first row too), the meter id holding the delimiter in odd rows.
+    const lines = Array.from({ length: 3000 }, (_, i) => {
+      const [meter, ...rest] = goodRow(i).split(',');
+      return i % 2 ? [`"${meter},x"`, ...rest].join(',') : [meter, ...rest].map((field) => `"${field}"`).join(',');
+    });
+
+    const { full, fast } = await fullThenSplit('quoted', lines);
+
+    expect(fast.paths).toEqual(['fast/2']);
+    expect(fast.accepted).toEqual(full.accepted);
+    expect(fast.rejected).toEqual(full.rejected);
   });
 
   it('rejects a quoted meter id holding a line break, as the full path does', async () => {

@@ -8,11 +8,13 @@ function referenceScan(bytes: Uint8Array, quote: number | undefined, delimiter: 
   const all = [...before, ...bytes];
   const from = before.length;
   let newlines = 0;
+  let inQuotes = false; // RFC 4180: a doubled quote closes and reopens, so parity decides
   const facts = { ...NO_BYTE_FACTS };
   for (let i = from; i < all.length; i++) {
     const byte = all[i];
     if (byte === 0x0a) newlines++;
-    if (byte === quote) facts.hasQuote = true;
+    if (byte === quote) inQuotes = !inQuotes;
+    if (inQuotes && (byte < 0x20 || byte === 0x7f)) facts.hasQuotedControl = true;
     if (byte === 0x5f) facts.hasUnderscore = true;
     if ((byte < 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== delimiter) || byte === 0x7f) facts.hasControl = true;
     if (byte === 0x0a && (all[i - 1] === 0x0a || (all[i - 1] === 0x0d && all[i - 2] === 0x0a))) facts.hasBlankLine = true;
@@ -53,13 +55,31 @@ test('scanning a file in chunks gives the byte-by-byte answer, seams included', 
   ), { numRuns: 2000 });
 });
 
-test('a blank line split across two chunks is seen', () => {
+/** A scanner after a header line, and a function scanning each text as the next chunk of the file. */
+function chunksAfterHeader(): (text: string) => ByteFacts {
   const scanner = new ByteScanner(0x22, 0x2c, 64);
   scanner.reset(Buffer.from('h\n'));
-  scanner.chunk.set(Buffer.from('a,1\r'));
-  expect(scanner.scan(4).facts.hasBlankLine).toBe(false);
-  scanner.chunk.set(Buffer.from('\n\r\nb,2\n'));
-  expect(scanner.scan(7).facts.hasBlankLine).toBe(true);
+  return (text) => {
+    const bytes = Buffer.from(text);
+    scanner.chunk.set(bytes);
+    return scanner.scan(bytes.length).facts;
+  };
+}
+
+test('a line break inside quotes is seen when the quote opened in an earlier chunk, and a closed one is not', () => {
+  const next = chunksAfterHeader();
+
+  const facts = ['"a""b', '\n",1\n"c",2\n', '"d",3\n'].map(next);
+
+  expect(facts.map((f) => f.hasQuotedControl)).toEqual([false, true, false]);
+});
+
+test('a blank line split across two chunks is seen', () => {
+  const next = chunksAfterHeader();
+
+  const facts = ['a,1\r', '\n\r\nb,2\n'].map(next);
+
+  expect(facts.map((f) => f.hasBlankLine)).toEqual([false, true]);
 });
 
 test('a chunk scanned again from a saved seam answers for its prefix alone, and its bytes are left as they were', () => {
@@ -68,7 +88,7 @@ test('a chunk scanned again from a saved seam answers for its prefix alone, and 
   const bytes = Buffer.from('a,1\nb,2\n\n"c",_3\n');
   scanner.chunk.set(bytes);
   const seam = scanner.seam();
-  expect(scanner.scan(bytes.length).facts).toEqual({ hasQuote: true, hasUnderscore: true, hasBlankLine: true, hasControl: false });
+  expect(scanner.scan(bytes.length).facts).toEqual({ hasQuotedControl: false, hasUnderscore: true, hasBlankLine: true, hasControl: false });
 
   scanner.restore(seam);
   expect(scanner.scan(8)).toEqual({ newlines: 2, facts: NO_BYTE_FACTS });

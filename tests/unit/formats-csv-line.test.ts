@@ -1,6 +1,6 @@
-import { splitHeaderLine } from '../../src/formats/utility-csv';
+import { splitCsvLine } from '../../src/formats/csv-line';
 
-describe('splitHeaderLine', () => {
+describe('splitCsvLine', () => {
   test.each([
     { line: 'a,b,c', delimiter: ',', expected: ['a', 'b', 'c'] },
     { line: 'MPAN;Period End;Energy (Wh)', delimiter: ';', expected: ['MPAN', 'Period End', 'Energy (Wh)'] },
@@ -9,7 +9,7 @@ describe('splitHeaderLine', () => {
     { line: 'a,,b', delimiter: ',', expected: ['a', '', 'b'] },
   ])('$line → $expected', ({ line, delimiter, expected }) => {
     // Act
-    const names = splitHeaderLine(line, delimiter, '"');
+    const names = splitCsvLine(line, delimiter, '"');
 
     // Assert
     expect(names).toEqual(expected);
