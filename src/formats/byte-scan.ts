@@ -3,10 +3,12 @@ import { BYTE_SCAN_WASM_BASE64 } from './byte-scan-wasm';
 /** What the CSV fast path must know of a stretch of a file before DuckDB reads it. */
 export interface ByteFacts {
   /**
-   * A control byte inside quotes (CR, LF and the delimiter included): lines may not be records,
-   * and a quoted meter id may hold it, so meter ids need the per-row check.
+   * A control byte inside quotes (CR, LF and the delimiter included), or a quote opening a quoted
+   * field where DuckDB would take it as a plain character (not after a delimiter, a line break or
+   * another quote), after which quote parity no longer follows DuckDB's reading: lines may not be
+   * records, and a quoted meter id may hold a control byte, so meter ids need the per-row check.
    */
-  hasQuotedControl: boolean;
+  hasQuoteHazard: boolean;
   hasUnderscore: boolean;
   /** "\n\n" or "\n\r\n": lines would not be records. */
   hasBlankLine: boolean;
@@ -14,12 +16,12 @@ export interface ByteFacts {
   hasControl: boolean;
 }
 
-export const NO_BYTE_FACTS: ByteFacts = { hasQuotedControl: false, hasUnderscore: false, hasBlankLine: false, hasControl: false };
+export const NO_BYTE_FACTS: ByteFacts = { hasQuoteHazard: false, hasUnderscore: false, hasBlankLine: false, hasControl: false };
 
 /** Facts of two stretches together. */
 export function mergeByteFacts(a: ByteFacts, b: ByteFacts): ByteFacts {
   return {
-    hasQuotedControl: a.hasQuotedControl || b.hasQuotedControl,
+    hasQuoteHazard: a.hasQuoteHazard || b.hasQuoteHazard,
     hasUnderscore: a.hasUnderscore || b.hasUnderscore,
     hasBlankLine: a.hasBlankLine || b.hasBlankLine,
     hasControl: a.hasControl || b.hasControl,
@@ -46,8 +48,8 @@ let compiled: object | undefined;
 /**
  * Scans the chunks of one file read in order: `chunk` is a Buffer inside WebAssembly memory that
  * the caller reads the file into, then `scan(n)` answers for its first n bytes (a blank line
- * across the seam with the previous chunk included). `reset` sets the bytes the next chunk
- * follows; `seam`/`restore` save and put back that state.
+ * across the seam with the previous chunk included). `reset` starts a file with its header;
+ * `seam`/`restore` save and put back the state between chunks.
  */
 export class ByteScanner {
   readonly chunk: Buffer;
@@ -66,9 +68,20 @@ export class ByteScanner {
     this.chunk = Buffer.from(memory.buffer, CHUNK_OFFSET, chunkBytes + PADDING).subarray(0, chunkBytes);
   }
 
-  /** Treat the next chunk as following these bytes of the file (a header's line end: no quoted field open). */
-  reset(previousBytes: Uint8Array = new Uint8Array()): void {
-    this.restore([previousBytes.length >= 2 ? previousBytes[previousBytes.length - 2] : -1, previousBytes.length >= 1 ? previousBytes[previousBytes.length - 1] : -1, 0]);
+  /**
+   * Start a file: scan its header line (its quotes set the state the data starts in) and return
+   * the header's facts. Chunk contents are overwritten.
+   */
+  reset(headerBytes: Uint8Array = new Uint8Array()): ByteFacts {
+    // The file's start counts as a line start (a quote may open a field there).
+    this.restore([-1, 0x0a, 0]);
+    let facts = NO_BYTE_FACTS;
+    for (let at = 0; at < headerBytes.length; at += this.chunk.length) {
+      const piece = headerBytes.subarray(at, at + this.chunk.length);
+      this.chunk.set(piece);
+      facts = mergeByteFacts(facts, this.scan(piece.length).facts);
+    }
+    return facts;
   }
 
   /** What the next chunk follows, to scan a chunk again from `restore`. */
@@ -97,7 +110,7 @@ export class ByteScanner {
     return {
       newlines: result >>> 5,
       facts: {
-        hasQuotedControl: (result & 1) !== 0,
+        hasQuoteHazard: (result & 1) !== 0,
         hasUnderscore: (result & 2) !== 0,
         hasBlankLine: (result & 4) !== 0,
         hasControl: (result & 8) !== 0,

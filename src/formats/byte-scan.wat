@@ -16,7 +16,9 @@
   ;;   delimiter        a control byte that is the delimiter does not count as a control byte
   ;;                    outside quotes (inside quotes it does: it would be part of a value)
   ;;   inQuotes         1 when the bytes before left a quoted field open
-  ;; flags: 1 a control byte inside quotes (below 0x20, "\n" and "\r" included, or 0x7f), 2 underscore,
+  ;; flags: 1 a quote hazard: a control byte inside quotes (below 0x20, "\n" and "\r" included, or
+;; 0x7f), or a quote opening a quoted field anywhere but after a delimiter, a "\n" or another quote
+;; (DuckDB takes such a quote as a plain character, so the parity would part from its reading), 2 underscore,
   ;; 4 blank line ("\n\n" or "\n\r\n"), 8 control byte (below 0x20 other than "\n", "\r" and the
   ;; delimiter, or 0x7f), 16 a quoted field is open at the end. len < 2^26.
   ;; Quotes are RFC 4180 (the escape is the quote doubled), so the parity of the quotes before a
@@ -29,6 +31,7 @@
     (local $nlMask i32) (local $crMask i32) (local $prevNl i32) (local $prevCr i32)
     (local $wideNl i32) (local $wideCr i32) (local $newlines i32) (local $blank i32)
     (local $quoteMask i32) (local $quoted i32) (local $quotedControl i32) (local $quoteEnabled i32)
+    (local $fieldStart i32) (local $prevFieldStart i32)
     (local $anyUnderscore v128) (local $anyControl v128)
     (local $splatNl v128) (local $splatCr v128) (local $splatQuote v128) (local $splatUnderscore v128)
     (local $splatDelimiter v128) (local $splatSpace v128) (local $splatDel v128)
@@ -47,6 +50,10 @@
     (local.set $prevCr (i32.or
       (i32.shl (i32.eq (local.get $before2) (i32.const 0x0d)) (i32.const 14))
       (i32.shl (i32.eq (local.get $before1) (i32.const 0x0d)) (i32.const 15))))
+    ;; Bit 15: the byte before may precede the opening quote of a quoted field.
+    (local.set $prevFieldStart (i32.shl (i32.or (i32.or
+      (i32.eq (local.get $before1) (local.get $delimiter)) (i32.eq (local.get $before1) (i32.const 0x0a)))
+      (i32.and (i32.eq (local.get $before1) (local.get $quote)) (i32.ge_s (local.get $quote) (i32.const 0)))) (i32.const 15)))
     (local.set $end (i32.add (local.get $ptr) (local.get $len)))
     (block $done
       (loop $next
@@ -72,6 +79,9 @@
         ;; byte i), inverted when a quoted field was already open.
         (local.set $quoteMask (i32.and (i8x16.bitmask (i8x16.eq (local.get $v) (local.get $splatQuote))) (local.get $quoteEnabled)))
         (local.set $below (i8x16.lt_u (local.get $v) (local.get $splatSpace)))
+        ;; Bytes after which a quote may open a quoted field: the delimiter, "\n", a quote (the second of a doubled pair).
+        (local.set $fieldStart (i32.or (local.get $quoteMask) (i8x16.bitmask (v128.or (local.get $nl)
+          (i8x16.eq (local.get $v) (local.get $splatDelimiter))))))
         ;; Most steps of most files have no quote and no open quoted field: nothing to track.
         (if (i32.or (local.get $quoteMask) (local.get $inQuotes))
           (then
@@ -82,7 +92,12 @@
             (local.set $quoted (i32.xor (local.get $quoted) (i32.sub (i32.const 0) (local.get $inQuotes))))
             (local.set $quotedControl (i32.or (local.get $quotedControl) (i32.and (local.get $quoted)
               (i8x16.bitmask (v128.or (local.get $below) (i8x16.eq (local.get $v) (local.get $splatDel)))))))
+            ;; Opening quotes (the parity turns odd at them) must follow a field start.
+            (local.set $quotedControl (i32.or (local.get $quotedControl) (i32.and (i32.and (local.get $quoteMask) (local.get $quoted))
+              (i32.xor (i32.or (i32.shl (local.get $fieldStart) (i32.const 1)) (i32.shr_u (local.get $prevFieldStart) (i32.const 15)))
+                       (i32.const -1)))))
             (local.set $inQuotes (i32.xor (local.get $inQuotes) (i32.and (i32.popcnt (local.get $quoteMask)) (i32.const 1))))))
+        (local.set $prevFieldStart (local.get $fieldStart))
         (local.set $anyUnderscore (v128.or (local.get $anyUnderscore) (i8x16.eq (local.get $v) (local.get $splatUnderscore))))
         (local.set $anyControl (v128.or (local.get $anyControl) (v128.or
           (v128.andnot

@@ -22,8 +22,8 @@ import { contextColumns, createRejectedTable, kwhSql, MAX_METER_ID_LENGTH, MAX_S
  *
  * It only ever accepts rows the full path (validate.ts) accepts with the same values; anything
  * it is unsure of is not accepted, and then the full path decides. After the read:
- * - a cut file turned out to hold control bytes inside quotes (a quoted line break: lines would
- *   not be records) or blank lines, or the first part held what its first 64 KiB did not show
+ * - a cut file turned out to hold a quote hazard (a quoted line break, or a quote DuckDB reads
+ *   as a plain character: lines may not be records) or blank lines, or the first part held what its first 64 KiB did not show
  *   (control bytes: the meter-id check must run per row; underscores: kWh must be read as text)
  *   or ended early: the output is discarded and the file is read again in one statement;
  * - the reader refused a record (a value its typed parse refused, a record it cannot split,
@@ -98,8 +98,8 @@ interface FirstPartScan {
 const PROBE_BYTES = 1 << 16;
 
 /**
- * Where to cut a file into `parts`; undefined = read it in one statement (its start shows control
- * bytes inside quotes or blank lines, so lines may not be records, or it has no line end). The first part is a little
+ * Where to cut a file into `parts`; undefined = read it in one statement (its header or start
+ * shows a quote hazard or blank lines, so lines may not be records, or it has no line end). The first part is a little
  * larger, as its read starts at once while the others are still being copied; its record count
  * comes from the mean line length of the file's first 64 KiB.
  */
@@ -109,12 +109,12 @@ async function planCut(localPath: string, input: { headerBytes: Buffer; size: nu
   const handle = await open(localPath, 'r');
   try {
     const probe = new ChunkReader(handle, profile, PROBE_BYTES);
-    probe.scanner.reset(input.headerBytes);
+    const header = probe.scanner.reset(input.headerBytes);
     let lastNewline = -1;
     const { facts, newlines } = await probe.scan(headerLength, Math.min(size, headerLength + PROBE_BYTES), async (bytes) => {
       lastNewline = bytes.lastIndexOf(0x0a);
     });
-    if (newlines === 0 || facts.hasQuotedControl || facts.hasBlankLine) return undefined;
+    if (newlines === 0 || header.hasQuoteHazard || facts.hasQuoteHazard || facts.hasBlankLine) return undefined;
     const weights = Array.from({ length: parts }, (_, k) => (k === 0 ? 1.1 : 1));
     const total = weights.reduce((a, b) => a + b, 0);
     const at = (share: number) => headerLength + Math.floor(((size - headerLength) * share) / total);
@@ -206,12 +206,13 @@ async function cutFile(
   const handle = await open(localPath, 'r');
   try {
     const reader = new ChunkReader(handle, profile);
-    // A blank line may span the header's end, a chunk seam or a part seam: the scan carries the bytes before.
-    reader.scanner.reset(input.headerBytes);
+    // The header's quotes set the state the data starts in; a blank line may span the header's
+    // end, a chunk seam or a part seam: the scan carries the bytes before.
+    const header = reader.scanner.reset(input.headerBytes);
     const start = input.headerBytes.length;
     if (!plan) {
       const { facts } = await reader.scan(start, input.size);
-      onPart(0, { ...facts, file: localPath, offset: 0 });
+      onPart(0, { ...facts, hasQuoteHazard: facts.hasQuoteHazard || header.hasQuoteHazard, file: localPath, offset: 0 });
       return undefined;
     }
     onPart(0, { ...plan.firstAssumed, file: localPath, offset: 0, limit: plan.firstRecords });
@@ -302,13 +303,13 @@ export async function parseCsvFast<T>(
       if (plan && /CSV Error on Line/.test(String((error as Error | undefined)?.message))) return undefined;
       throw error;
     }
-    // Lines are records only without line breaks inside quotes or blank lines; the first part's
+    // Lines are records only without a quote hazard or blank lines; the first part's
     // read assumed the facts of its first 64 KiB (control bytes and underscores decide its checks)
     // and that the file had as many lines as it asked for. Otherwise: one statement again.
     const first = outcome.firstPart;
     const assumed = plan?.firstAssumed ?? NO_BYTE_FACTS;
     const firstMisjudged = first && (!first.complete || (first.facts.hasControl && !assumed.hasControl) || (first.facts.hasUnderscore && !assumed.hasUnderscore));
-    if (plan && (firstMisjudged || outcome.parts.some((part) => part.hasQuotedControl || part.hasBlankLine) || first?.facts.hasQuotedControl || first?.facts.hasBlankLine)) {
+    if (plan && (firstMisjudged || outcome.parts.some((part) => part.hasQuoteHazard || part.hasBlankLine) || first?.facts.hasQuoteHazard || first?.facts.hasBlankLine)) {
       await sink.discard(outcome.written.result);
       return await parseCsvFast(session, localPath, input, profile, ctx, sink, fullPathRejects, { ...options, parts: 1 });
     }
@@ -455,10 +456,10 @@ function fastAcceptedSql(
     // Bytes, not characters: never more permissive, and free (DuckDB stores a string's size).
     `strlen(meter_id) <= ${MAX_METER_ID_LENGTH}`,
     // The full path trims spaces and refuses control characters (a per-row regex costs as much as
-    // the scan, so it runs only for a part with a control byte in it, or inside quotes, where a
-    // line break or the delimiter may be part of a value).
+    // the scan, so it runs only for a part with a control byte in it or a quote hazard, where a
+    // line break or the delimiter may be part of a quoted value).
     `meter_id NOT LIKE ' %' AND meter_id NOT LIKE '% '`,
-    ...(read.hasControl || read.hasQuotedControl ? [`NOT regexp_matches(meter_id, '[[:cntrl:]]')`] : []),
+    ...(read.hasControl || read.hasQuoteHazard ? [`NOT regexp_matches(meter_id, '[[:cntrl:]]')`] : []),
     `minutes_i IN (${ALLOWED_INTERVAL_MINUTES.join(', ')})`,
     // One range test stands for not null, finite, not negative and not above the maximum: NaN
     // sorts above every number in DuckDB and the infinities fall outside any finite range.

@@ -74,6 +74,8 @@ const MUTATIONS: ((row: string[]) => void)[] = [
   (r) => { r[0] = `"M,${r[0]}"`; },
   (r) => { r[4] = `"${r[4]}"`; },
   (r) => { r[4] = `"ac""${r[4]}"`; },
+  (r) => { r[0] = `M"${r[0]}`; },
+  (r) => { r[3] = `"${r[3]}\n"`; },
   (r) => { r[0] = `"M\n${r[0]}"`; },
   (r) => { r[0] = `"M\r\n${r[0]}"`; },
   (r) => { r.splice(0, r.length); },
@@ -168,6 +170,28 @@ describe('CSV fast path', () => {
     expect(fast.paths).toEqual(['fast/2']);
     expect(fast.accepted).toEqual(full.accepted);
     expect(fast.rejected).toEqual(full.rejected);
+  });
+
+  it('reads like the full path a file whose stray quotes (plain characters to DuckDB) surround a quoted line break', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => (i === 6 ? 'MTR"X,2021-01-01T00:00:00Z,30,"1\n",actual"' : goodRow(i)));
+
+    const { full, fast } = await fullThenSplit('stray-quotes', lines);
+
+    expect(fast.rowsIn).toBe(full.rowsIn);
+    expect(fast.accepted).toEqual(full.accepted);
+    expect(fast.rejected).toEqual(full.rejected);
+  });
+
+  it('reads like the full path a file whose header leaves a quote open', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => (i === 2 ? 'MTR-1",2021-01-01T00:00:00Z,30,1,act"ual' : goodRow(i)));
+    const file = join(dir, 'header-open-quote.csv');
+    writeFileSync(file, `meter_id,interval_start,interval_minutes,kwh,"quality\n${lines.join('\n')}\n`);
+
+    const full = await parse(file, { fastPath: false });
+    const fast = await parse(file, { splitMinBytes: 0, parts: 2 });
+
+    expect(fast.rowsIn).toBe(full.rowsIn);
+    expect(fast.accepted).toEqual(full.accepted);
   });
 
   it('rejects a quoted meter id holding a line break, as the full path does', async () => {
