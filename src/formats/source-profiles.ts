@@ -230,11 +230,12 @@ function checkProfile(p: SourceProfile, at: string, problems: string[]): void {
     if (new Set(names).size !== names.length) problems.push(`${at}.columns: two fields map to the same column`);
   }
   if (typeof p.description !== 'string') problems.push(`${at}.description: expected a string`);
-  if (typeof p.delimiter !== 'string' || p.delimiter.length !== 1 || /["\r\n]/.test(p.delimiter)) {
-    problems.push(`${at}.delimiter: expected one character other than a quote or newline, got ${JSON.stringify(p.delimiter)}`);
+  // One byte: DuckDB's CSV reader takes nothing longer (nor does the fast path's byte scan).
+  if (typeof p.delimiter !== 'string' || Buffer.byteLength(p.delimiter) !== 1 || /["\r\n]/.test(p.delimiter)) {
+    problems.push(`${at}.delimiter: expected one ASCII character other than a quote or newline, got ${JSON.stringify(p.delimiter)}`);
   }
-  if (typeof p.quote !== 'string' || p.quote.length !== 1 || p.quote === p.delimiter) {
-    problems.push(`${at}.quote: expected one character different from the delimiter, got ${JSON.stringify(p.quote)}`);
+  if (typeof p.quote !== 'string' || Buffer.byteLength(p.quote) !== 1 || p.quote === p.delimiter) {
+    problems.push(`${at}.quote: expected one ASCII character different from the delimiter, got ${JSON.stringify(p.quote)}`);
   }
   if (p.decimalSeparator !== '.' && p.decimalSeparator !== ',') {
     problems.push(`${at}.decimalSeparator: expected "." or ",", got ${JSON.stringify(p.decimalSeparator)}`);

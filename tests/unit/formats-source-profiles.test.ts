@@ -67,6 +67,14 @@ describe('source profiles', () => {
     );
   });
 
+  test('a quote character longer than one byte is refused (DuckDB reads one-byte quotes only)', () => {
+    // Act
+    const parse = () => parseSourceProfiles({ version: 1, sources: { x: { format: 'csv', quote: '«' } } });
+
+    // Assert
+    expect(parse).toThrow(/sources\.x\.quote: expected one ASCII character different from the delimiter, got "«"/);
+  });
+
   test('an unknown time zone is named', () => {
     // Act
     const parse = () =>
