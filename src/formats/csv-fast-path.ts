@@ -99,9 +99,9 @@ const PROBE_BYTES = 1 << 16;
 
 /**
  * Where to cut a file into `parts`; undefined = read it in one statement (its header or start
- * shows a quote hazard or blank lines, so lines may not be records, or it has no line end). The first part is a little
- * larger, as its read starts at once while the others are still being copied; its record count
- * comes from the mean line length of the file's first 64 KiB.
+ * shows a quote hazard or blank lines, so lines may not be records, or it has no line end). The
+ * first part is a little larger, as its read starts at once while the others are still being
+ * copied; its record count comes from the mean line length of the file's first 64 KiB.
  */
 async function planCut(localPath: string, input: { headerBytes: Buffer; size: number }, profile: SourceProfile, parts: number): Promise<CutPlan | undefined> {
   const { size } = input;
@@ -285,9 +285,9 @@ export async function parseCsvFast<T>(
   const threads = Number(await session.scalar(`SELECT current_setting('threads')`));
   const wanted = input.size >= (options.splitMinBytes ?? DEFAULT_SPLIT_MIN_BYTES) && sink.writeParts ? options.parts ?? Math.min(4, threads) : 1;
   const plan = wanted > 1 ? await planCut(localPath, input, profile, wanted) : undefined;
+  if (plan) await removeStalePartFiles(tmpdir(), Date.now());
   // Every part after the first is a file of its own: only the first part's reader can be stopped
   // by a LIMIT where the part ends.
-  if (plan) await removeStalePartFiles(tmpdir(), Date.now());
   const partFiles = plan ? [...plan.laterCuts, input.size].map(() => path.join(tmpdir(), `${PART_FILE_PREFIX}${randomUUID()}.csv`)) : [];
   const sql = (read: PartRead, names: ReaderNames) => fastAcceptedSql(read, names, input.names, profile, ctx, timestampSuffix);
   try {
@@ -303,9 +303,9 @@ export async function parseCsvFast<T>(
       if (plan && /CSV Error on Line/.test(String((error as Error | undefined)?.message))) return undefined;
       throw error;
     }
-    // Lines are records only without a quote hazard or blank lines; the first part's
-    // read assumed the facts of its first 64 KiB (control bytes and underscores decide its checks)
-    // and that the file had as many lines as it asked for. Otherwise: one statement again.
+    // Lines are records only without a quote hazard or blank lines; the first part's read assumed
+    // the facts of its first 64 KiB (control bytes and underscores decide its checks) and that the
+    // file had as many lines as it asked for. Otherwise: one statement again.
     const first = outcome.firstPart;
     const assumed = plan?.firstAssumed ?? NO_BYTE_FACTS;
     const firstMisjudged = first && (!first.complete || (first.facts.hasControl && !assumed.hasControl) || (first.facts.hasUnderscore && !assumed.hasUnderscore));
