@@ -71,10 +71,11 @@ export class FileCatalog implements Catalog {
   private readonly io: FileIO;
   readonly warehouse: string;
   /** Per table: the latest metadata file read or written by this catalog. */
-  private readonly cache = new MetadataCache();
+  private readonly cache: MetadataCache;
 
   constructor(options: FileCatalogOptions) {
     this.io = options.io;
+    this.cache = new MetadataCache(options.io);
     this.warehouse = options.warehouse.replace(/\/+$/, '');
   }
 
@@ -97,7 +98,7 @@ export class FileCatalog implements Catalog {
     if (version === undefined) throw new TableNotFoundError(name);
     const metadataLocation = await this.readMarker(location, version);
     if (metadataLocation === undefined) throw new TableNotFoundError(name);
-    const metadata = await this.cache.load(name, metadataLocation, (uri) => this.io.read(uri));
+    const metadata = await this.cache.load(name, metadataLocation);
     return { name, metadata, metadataLocation };
   }
 

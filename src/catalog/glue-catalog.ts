@@ -132,11 +132,12 @@ export class GlueCatalog implements Catalog {
   readonly database: string;
   readonly warehouse: string;
   /** Per table: the latest metadata file read or written, parsed (a load still asks Glue where it is). */
-  private readonly cache = new MetadataCache();
+  private readonly cache: MetadataCache;
 
   constructor(options: GlueCatalogOptions) {
     this.glue = options.glue;
     this.io = options.io;
+    this.cache = new MetadataCache(options.io);
     this.database = options.database;
     this.warehouse = options.warehouse.replace(/\/+$/, '');
   }
@@ -176,7 +177,7 @@ export class GlueCatalog implements Catalog {
   async loadTable(name: string): Promise<TableHandle> {
     const table = await this.getIcebergTable(name);
     const metadataLocation = this.metadataLocationOf(name, table);
-    const metadata = await this.cache.load(name, metadataLocation, (uri) => this.io.read(uri));
+    const metadata = await this.cache.load(name, metadataLocation);
     return { name, metadata, metadataLocation, ...(table.VersionId === undefined ? {} : { catalogVersion: table.VersionId }) };
   }
 

@@ -1,4 +1,4 @@
-import { NotFoundError } from '../iceberg/file-io';
+import { NotFoundError, type FileIO } from '../iceberg/file-io';
 import { parseTableMetadata } from '../iceberg/metadata-json';
 import type { TableMetadata } from '../iceberg/types';
 
@@ -30,18 +30,20 @@ function ownTopLevel(metadata: TableMetadata): TableMetadata {
 export class MetadataCache {
   private readonly parsed = new Map<string, { metadataLocation: string; metadata: TableMetadata }>();
 
+  constructor(private readonly io: FileIO) {}
+
   /** Keep `metadata` as the table's latest (e.g. after committing it). */
   remember(table: string, metadataLocation: string, metadata: TableMetadata): void {
     this.parsed.set(table, { metadataLocation, metadata: deepFreeze(ownTopLevel(metadata)) });
   }
 
-  /** The table's metadata at `metadataLocation`: cached, else `read` and parsed (a missing file names the table). */
-  async load(table: string, metadataLocation: string, read: (location: string) => Promise<Buffer>): Promise<TableMetadata> {
+  /** The table's metadata at `metadataLocation`: cached, else read and parsed (a missing file names the table). */
+  async load(table: string, metadataLocation: string): Promise<TableMetadata> {
     const cached = this.parsed.get(table);
     if (cached?.metadataLocation === metadataLocation) return ownTopLevel(cached.metadata);
     let text: string;
     try {
-      text = (await read(metadataLocation)).toString('utf8');
+      text = (await this.io.read(metadataLocation)).toString('utf8');
     } catch (error) {
       if (error instanceof NotFoundError) {
         throw new Error(`table ${table}: committed metadata file ${metadataLocation} is missing`, { cause: error });
