@@ -1,11 +1,10 @@
-import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { DuckDbSession } from '../../src/engine/duckdb-session';
 import { acceptedTableSink, loadSourceProfiles, type ParseContext, type SourceProfile } from '../../src/formats';
 import { removeStalePartFiles } from '../../src/formats/csv-fast-path';
 import { parseUtilityCsv } from '../../src/formats/utility-csv';
+import { useDuckDbAndTempDir } from '../helpers/duckdb-and-temp-dir';
 
 const HEADER = 'meter_id,interval_start,interval_minutes,kwh,quality';
 const ctx: ParseContext = { source: 'default', sourceFile: 'landing/default/readings/t.csv', batchId: 'b1', receivedAt: new Date('2024-01-04T06:00:00Z') };
@@ -13,25 +12,16 @@ const defaultProfile = loadSourceProfiles().get('default')!;
 /** The canonical layout for a utility whose meters also export (negative kWh allowed). */
 const exportProfile: SourceProfile = { ...defaultProfile, name: 'default-export', allowNegative: true };
 
-let session: DuckDbSession;
-let dir: string;
-beforeAll(async () => {
-  session = await DuckDbSession.create({ threads: 2 });
-  dir = mkdtempSync(join(tmpdir(), 'meterlake-fast-csv-'));
-});
-afterAll(() => {
-  session.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const env = useDuckDbAndTempDir('meterlake-fast-csv-');
 
 /** Parse a file and return its accepted and rejected rows as JSON text, plus how it was read. */
 async function parse(file: string, options: Parameters<typeof parseUtilityCsv>[5], profile = defaultProfile) {
   const paths: string[] = [];
-  const parsed = await parseUtilityCsv(session, file, profile, ctx, acceptedTableSink(session), { ...options, onPath: (p, n) => paths.push(`${p}/${n}`) });
+  const parsed = await parseUtilityCsv(env.session, file, profile, ctx, acceptedTableSink(env.session), { ...options, onPath: (p, n) => paths.push(`${p}/${n}`) });
   const json = (rows: unknown[]) => JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
-  const accepted = json(await session.all(`SELECT * FROM ${parsed.written} ORDER BY source_row`));
-  const rejected = json(await session.all(`SELECT * FROM ${parsed.rejectedTable} ORDER BY source_row`));
-  await session.run(`DROP TABLE ${parsed.written}; DROP TABLE ${parsed.rejectedTable}`);
+  const accepted = json(await env.session.all(`SELECT * FROM ${parsed.written} ORDER BY source_row`));
+  const rejected = json(await env.session.all(`SELECT * FROM ${parsed.rejectedTable} ORDER BY source_row`));
+  await env.session.run(`DROP TABLE ${parsed.written}; DROP TABLE ${parsed.rejectedTable}`);
   return { accepted, rejected, rowsIn: parsed.rowsIn, paths };
 }
 
@@ -83,7 +73,7 @@ const MUTATIONS: ((row: string[]) => void)[] = [
 
 describe('CSV fast path', () => {
   it('reads a clean canonical file on the fast path, in parts when split', async () => {
-    const file = join(dir, 'clean.csv');
+    const file = join(env.dir, 'clean.csv');
     writeFileSync(file, `${HEADER}\n${Array.from({ length: 300 }, (_, i) => goodRow(i)).join('\n')}\n`);
 
     const split = await parse(file, { splitMinBytes: 0, parts: 3 });
@@ -95,7 +85,7 @@ describe('CSV fast path', () => {
   it('reads a file with rows failing checks in parts, with exactly the full path\'s accepted and rejected rows', async () => {
     const failing = ['M9,2021-01-01T00:07:00Z,30,0.5,actual', 'M9,2021-01-01T00:30:00Z,30,-0.5,actual', 'M9,2021-01-01T01:00:00Z,30,0.5,guessed'];
     const lines = Array.from({ length: 300 }, (_, i) => (i % 50 === 7 ? failing[i % 3] : goodRow(i)));
-    const file = join(dir, 'split-rejects.csv');
+    const file = join(env.dir, 'split-rejects.csv');
     writeFileSync(file, `${HEADER}\n${lines.join('\n')}\n`);
 
     const full = await parse(file, { fastPath: false });
@@ -109,7 +99,7 @@ describe('CSV fast path', () => {
 
   /** Parse `lines` (after the header) by the full path and, cut in two, by the fast path. */
   async function fullThenSplit(name: string, lines: string[]) {
-    const file = join(dir, `${name}.csv`);
+    const file = join(env.dir, `${name}.csv`);
     writeFileSync(file, `${HEADER}\n${lines.join('\n')}\n`);
     return { full: await parse(file, { fastPath: false }), fast: await parse(file, { splitMinBytes: 0, parts: 2 }) };
   }
@@ -148,9 +138,9 @@ describe('CSV fast path', () => {
 
   it('leaves no table behind when the first part, read in place, holds a record the reader refuses', async () => {
     const lines = Array.from({ length: 20000 }, (_, i) => (i === 1500 ? `${goodRow(i)},extra` : goodRow(i)));
-    const file = join(dir, 'refused-tables.csv');
+    const file = join(env.dir, 'refused-tables.csv');
     writeFileSync(file, `${HEADER}\n${lines.join('\n')}\n`);
-    const tables = async () => (await session.all<{ n: bigint }>(`SELECT count(*) AS n FROM duckdb_tables()`))[0].n;
+    const tables = async () => (await env.session.all<{ n: bigint }>(`SELECT count(*) AS n FROM duckdb_tables()`))[0].n;
     const before = await tables();
 
     await parse(file, { splitMinBytes: 0, parts: 3 });
@@ -184,7 +174,7 @@ describe('CSV fast path', () => {
 
   it('reads like the full path a file whose header leaves a quote open', async () => {
     const lines = Array.from({ length: 3000 }, (_, i) => (i === 2 ? 'MTR-1",2021-01-01T00:00:00Z,30,1,act"ual' : goodRow(i)));
-    const file = join(dir, 'header-open-quote.csv');
+    const file = join(env.dir, 'header-open-quote.csv');
     writeFileSync(file, `meter_id,interval_start,interval_minutes,kwh,"quality\n${lines.join('\n')}\n`);
 
     const full = await parse(file, { fastPath: false });
@@ -203,14 +193,14 @@ describe('CSV fast path', () => {
   });
 
   it('removes part files an hour old that a killed parse left behind, and keeps newer ones', async () => {
-    const stale = join(dir, 'meterlake-part-stale.csv');
-    const fresh = join(dir, 'meterlake-part-fresh.csv');
+    const stale = join(env.dir, 'meterlake-part-stale.csv');
+    const fresh = join(env.dir, 'meterlake-part-fresh.csv');
     writeFileSync(stale, HEADER);
     writeFileSync(fresh, HEADER);
     const now = Date.now();
     utimesSync(stale, new Date(now - 2 * 3600_000), new Date(now - 2 * 3600_000));
 
-    await removeStalePartFiles(dir, now);
+    await removeStalePartFiles(env.dir, now);
 
     expect([existsSync(stale), existsSync(fresh)]).toEqual([false, true]);
   });
@@ -232,7 +222,7 @@ describe('CSV fast path', () => {
             return fields.join(',');
           });
           // The first data row decides the timestamp shape; keep it plain so the fast path is tried.
-          const file = join(dir, `mix-${parts}.csv`);
+          const file = join(env.dir, `mix-${parts}.csv`);
           const start = longCleanStart ? Array.from({ length: 2000 }, (_, i) => goodRow(i)) : [goodRow(0)];
           writeFileSync(file, `${HEADER}\n${start.join('\n')}\n${lines.join('\n')}\n`);
 

@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDbSession } from '../../src/engine/duckdb-session';
 import {
   detectFormat,
   dropParseResult,
@@ -12,6 +10,7 @@ import {
   ROW_REJECT_REASONS,
   type SourceProfile,
 } from '../../src/formats';
+import { useDuckDbAndTempDir } from '../helpers/duckdb-and-temp-dir';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'formats');
 const HEADER = 'meter_id,interval_start,interval_minutes,kwh,quality';
@@ -120,19 +119,18 @@ const FILE_CASES: FileCase[] = [
 ];
 
 describe('bad input', () => {
-  let session: DuckDbSession;
+  const env = useDuckDbAndTempDir('formats-bad-');
   let profiles: Map<string, SourceProfile>;
-  let dir: string;
   let counter = 0;
 
   const write = (ext: string, content: string | Buffer) => {
     counter += 1;
-    const path = join(dir, `case-${counter}.${ext}`);
+    const path = join(env.dir, `case-${counter}.${ext}`);
     writeFileSync(path, content);
     return path;
   };
   const parse = (source: string, path: string) =>
-    parseReadingsFile(session, path, profiles.get(source)!, {
+    parseReadingsFile(env.session, path, profiles.get(source)!, {
       source,
       sourceFile: `landing/${source}/readings/${path.split('/').pop()}`,
       batchId: 'batch-bad',
@@ -140,16 +138,10 @@ describe('bad input', () => {
     });
 
   beforeAll(async () => {
-    session = await DuckDbSession.create({ threads: 2 });
     const testProfiles = [...loadSourceProfiles(join(FIXTURES, 'sources.json'))].filter(([name]) => name !== 'default');
     profiles = new Map([...loadSourceProfiles(), ...testProfiles]);
-    dir = mkdtempSync(join(tmpdir(), 'formats-bad-'));
   });
 
-  afterAll(() => {
-    session.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   test('the suite covers at least 30 distinct malformed rows and files', () => {
     expect(new Set([...ROW_CASES, ...FILE_CASES].map((c) => c.name)).size).toBeGreaterThanOrEqual(30);
@@ -163,7 +155,7 @@ describe('bad input', () => {
     const result = await parse(source, path);
 
     // Assert
-    const rejects = await session.all<{ reason: string; field: string | null; raw: string; message: string; source_row: bigint }>(
+    const rejects = await env.session.all<{ reason: string; field: string | null; raw: string; message: string; source_row: bigint }>(
       `SELECT * FROM ${result.rejectedTable}`,
     );
     expect(rejects.map((r) => r.reason)).toEqual([reason]);
@@ -174,7 +166,7 @@ describe('bad input', () => {
     expect(Object.keys(ROW_REJECT_REASONS)).toContain(reason);
     expect(result.accepted).toBeGreaterThanOrEqual(1);
     expect(result.rowsIn).toBe(result.accepted + result.rejected);
-    await dropParseResult(session, result);
+    await dropParseResult(env.session, result);
   });
 
   test.each(FILE_CASES)('file: $name → $reason', async ({ source, ext, content, reason }) => {
@@ -198,14 +190,14 @@ describe('bad input', () => {
     const result = await parse('default', path);
 
     // Assert
-    const [reject] = await session.all<{ message: string; value: string; source_row: bigint; raw: string }>(`SELECT * FROM ${result.rejectedTable}`);
+    const [reject] = await env.session.all<{ message: string; value: string; source_row: bigint; raw: string }>(`SELECT * FROM ${result.rejectedTable}`);
     expect(reject).toMatchObject({
       message: 'kwh 912.5 above the profile maximum 50 (profile default)',
       value: '912.5',
       source_row: 2n,
       raw: 'M2,2021-01-01T00:30:00Z,30,912.5,actual',
     });
-    await dropParseResult(session, result);
+    await dropParseResult(env.session, result);
   });
 
   test('rows after a record the reader could not split keep their data row numbers', async () => {
@@ -216,11 +208,11 @@ describe('bad input', () => {
     const result = await parse('default', path);
 
     // Assert
-    const accepted = await session.all<{ meter_id: string; source_row: bigint }>(`SELECT meter_id, source_row FROM ${result.acceptedTable} ORDER BY source_row`);
-    const rejected = await session.all<{ source_row: bigint; raw: string }>(`SELECT source_row, raw FROM ${result.rejectedTable} ORDER BY source_row`);
+    const accepted = await env.session.all<{ meter_id: string; source_row: bigint }>(`SELECT meter_id, source_row FROM ${result.acceptedTable} ORDER BY source_row`);
+    const rejected = await env.session.all<{ source_row: bigint; raw: string }>(`SELECT source_row, raw FROM ${result.rejectedTable} ORDER BY source_row`);
     expect(accepted).toEqual([{ meter_id: 'M1', source_row: 1n }, { meter_id: 'M3', source_row: 3n }, { meter_id: 'M5', source_row: 5n }]);
     expect(rejected).toEqual([{ source_row: 2n, raw: 'M2,x' }, { source_row: 4n, raw: 'M4,y' }]);
-    await dropParseResult(session, result);
+    await dropParseResult(env.session, result);
   });
 });
 

@@ -1,11 +1,12 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDbSession, sqlIdent, sqlString } from '../../src/engine/duckdb-session';
+import { sqlIdent, sqlString } from '../../src/engine/duckdb-session';
 import { dataFileMetrics, writeDataFilesWithMetrics } from '../../src/engine/parquet-metrics';
 import { writeDataFiles } from '../../src/engine/parquet-writer';
 import { fromBinary } from '../../src/iceberg/conversions';
 import type { DataFile, KeyValue, Schema } from '../../src/iceberg/types';
+import { useDuckDbAndTempDir } from '../helpers/duckdb-and-temp-dir';
 
 const schema: Schema = {
   type: 'struct',
@@ -56,23 +57,16 @@ const valueOf = <V>(entries: KeyValue<V>[] | null | undefined, key: number): V |
   entries?.find((entry) => entry.key === key)?.value;
 
 describe('dataFileMetrics', () => {
-  let session: DuckDbSession;
-  let dir: string;
+  const env = useDuckDbAndTempDir('parquet-metrics-');
   let localPath: string;
   let dataFile: DataFile;
 
   beforeAll(async () => {
-    session = await DuckDbSession.create({ threads: 2 });
-    dir = await mkdtemp(path.join(os.tmpdir(), 'parquet-metrics-'));
-    const [written] = await writeDataFiles(session, {
-      sourceSql: SOURCE, schema, spec: { 'spec-id': 0, fields: [] }, outputDir: dir, rowGroupSize: 2048,
+    const [written] = await writeDataFiles(env.session, {
+      sourceSql: SOURCE, schema, spec: { 'spec-id': 0, fields: [] }, outputDir: env.dir, rowGroupSize: 2048,
     });
     localPath = written.localPath;
-    dataFile = await dataFileMetrics(session, localPath, schema, { filePath: 's3://bucket/t/data/x.parquet', partition: {} });
-  });
-  afterAll(async () => {
-    session.close();
-    await rm(dir, { recursive: true, force: true });
+    dataFile = await dataFileMetrics(env.session, localPath, schema, { filePath: 's3://bucket/t/data/x.parquet', partition: {} });
   });
 
   it('reports the record count and the exact file size', async () => {
@@ -87,7 +81,7 @@ describe('dataFileMetrics', () => {
   it.each(schema.fields.map((field) => [field.name, field.id] as const))(
     'counts values and nulls of %s as a full scan does',
     async (name, id) => {
-      const [expected] = await session.all<{ total: bigint; nulls: bigint }>(
+      const [expected] = await env.session.all<{ total: bigint; nulls: bigint }>(
         `SELECT count(*) AS total, count(*) FILTER (WHERE ${sqlIdent(name)} IS NULL) AS nulls FROM read_parquet(${sqlString(localPath)})`,
       );
 
@@ -101,7 +95,7 @@ describe('dataFileMetrics', () => {
     'bounds %s by the min and max a full scan finds',
     async (name, id, type) => {
       const expr = (aggregate: string) => CANONICAL[name].replace('x', `${aggregate}(${sqlIdent(name)})`);
-      const [expected] = await session.all<{ lo: unknown; hi: unknown }>(
+      const [expected] = await env.session.all<{ lo: unknown; hi: unknown }>(
         `SELECT ${expr('min')} AS lo, ${expr('max')} AS hi FROM read_parquet(${sqlString(localPath)})`,
       );
       const lower = fromBinary(type, valueOf(dataFile.lower_bounds, id) as Buffer);
@@ -114,7 +108,7 @@ describe('dataFileMetrics', () => {
   );
 
   it('lists ascending split offsets inside the file, one per row group', async () => {
-    const rowGroups = await session.scalar<bigint>(`SELECT num_row_groups FROM parquet_file_metadata(${sqlString(localPath)})`);
+    const rowGroups = await env.session.scalar<bigint>(`SELECT num_row_groups FROM parquet_file_metadata(${sqlString(localPath)})`);
 
     expect(dataFile.split_offsets).toHaveLength(Number(rowGroups));
     expect(Number(rowGroups)).toBeGreaterThan(1);
@@ -128,12 +122,12 @@ describe('dataFileMetrics', () => {
 
   it('writes no bounds for a double column holding NaN', async () => {
     const nanSchema: Schema = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'v', required: false, type: 'double' }] };
-    const [file] = await writeDataFiles(session, {
+    const [file] = await writeDataFiles(env.session, {
       sourceSql: `SELECT CASE WHEN range = 3 THEN 'NaN'::DOUBLE ELSE range END AS v FROM range(10)`,
-      schema: nanSchema, spec: { 'spec-id': 0, fields: [] }, outputDir: dir,
+      schema: nanSchema, spec: { 'spec-id': 0, fields: [] }, outputDir: env.dir,
     });
 
-    const metrics = await dataFileMetrics(session, file.localPath, nanSchema);
+    const metrics = await dataFileMetrics(env.session, file.localPath, nanSchema);
 
     expect(valueOf(metrics.lower_bounds, 1)).toBeUndefined();
     expect(valueOf(metrics.upper_bounds, 1)).toBeUndefined();
@@ -141,12 +135,12 @@ describe('dataFileMetrics', () => {
 
   it('truncates long string bounds to 16 characters, rounding the upper bound up', async () => {
     const textSchema: Schema = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 's', required: false, type: 'string' }] };
-    const [file] = await writeDataFiles(session, {
+    const [file] = await writeDataFiles(env.session, {
       sourceSql: `SELECT * FROM (VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa'), ('bbbbbbbbbbbbbbbbbbbbbbbb')) v(s)`,
-      schema: textSchema, spec: { 'spec-id': 0, fields: [] }, outputDir: dir,
+      schema: textSchema, spec: { 'spec-id': 0, fields: [] }, outputDir: env.dir,
     });
 
-    const metrics = await dataFileMetrics(session, file.localPath, textSchema);
+    const metrics = await dataFileMetrics(env.session, file.localPath, textSchema);
 
     expect(fromBinary('string', valueOf(metrics.lower_bounds, 1) as Buffer)).toBe('a'.repeat(16));
     expect(fromBinary('string', valueOf(metrics.upper_bounds, 1) as Buffer)).toBe(`${'b'.repeat(15)}c`);
@@ -157,11 +151,11 @@ describe('dataFileMetrics', () => {
       type: 'struct', 'schema-id': 0,
       fields: [{ id: 1, name: 'tags', required: false, type: { type: 'list', 'element-id': 2, 'element-required': false, element: 'string' } }],
     };
-    const [file] = await writeDataFiles(session, {
-      sourceSql: `SELECT ['a', 'b', NULL] AS tags`, schema: listSchema, spec: { 'spec-id': 0, fields: [] }, outputDir: dir,
+    const [file] = await writeDataFiles(env.session, {
+      sourceSql: `SELECT ['a', 'b', NULL] AS tags`, schema: listSchema, spec: { 'spec-id': 0, fields: [] }, outputDir: env.dir,
     });
 
-    const metrics = await dataFileMetrics(session, file.localPath, listSchema);
+    const metrics = await dataFileMetrics(env.session, file.localPath, listSchema);
 
     expect(metrics.lower_bounds).toEqual([]);
     expect(valueOf(metrics.value_counts, 2)).toBe(3);
@@ -170,9 +164,9 @@ describe('dataFileMetrics', () => {
 
   it('pairs every written file with its metrics and partition', async () => {
     const written = await writeDataFilesWithMetrics(
-      session,
+      env.session,
       {
-        sourceSql: SOURCE, schema, outputDir: dir,
+        sourceSql: SOURCE, schema, outputDir: env.dir,
         spec: { 'spec-id': 1, fields: [{ 'source-id': 8, 'field-id': 1000, name: 'ts_day', transform: 'day' }] },
       },
       (local) => `s3://bucket/t/data/${path.basename(local)}`,
@@ -193,10 +187,10 @@ describe('dataFileMetrics', () => {
     const strings: Schema = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'n', required: false, type: 'long' }, { id: 2, name: 'source_file', required: false, type: 'string' }] };
     const write = async (constant: string, enumConstants?: string[]) => {
       const out = await mkdtemp(path.join(os.tmpdir(), 'parquet-enum-'));
-      const [file] = await writeDataFilesWithMetrics(session, {
+      const [file] = await writeDataFilesWithMetrics(env.session, {
         sourceSql: `SELECT range AS n, ${constant} AS source_file FROM range(1000)`, schema: strings, spec: { 'spec-id': 0, fields: [] }, outputDir: out, enumConstants,
       });
-      const types = await session.all(`SELECT name, type, converted_type FROM parquet_schema(${sqlString(file.localPath)})`);
+      const types = await env.session.all(`SELECT name, type, converted_type FROM parquet_schema(${sqlString(file.localPath)})`);
       const { file_path: _path, file_size_in_bytes: _size, split_offsets: _offsets, ...metrics } = file.dataFile;
       await rm(out, { recursive: true, force: true });
       return { types, metrics };

@@ -1,10 +1,9 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { DuckDbSession, sqlString } from '../../src/engine/duckdb-session';
+import { readdir } from 'node:fs/promises';
+import { sqlString } from '../../src/engine/duckdb-session';
 import { writeDataFiles, type WriteDataFilesOptions } from '../../src/engine/parquet-writer';
 import { parseTransform, toIcebergValue } from '../../src/iceberg/transforms';
 import type { PartitionSpec, Schema } from '../../src/iceberg/types';
+import { useDuckDbAndTempDir } from '../helpers/duckdb-and-temp-dir';
 
 const schema: Schema = {
   type: 'struct',
@@ -36,29 +35,17 @@ const SOURCE = `
   SELECT 1::TINYINT, 99, '1969-12-31 23:30:00+00'::TIMESTAMPTZ, NULL, NULL, NULL, NULL`;
 
 describe('writeDataFiles', () => {
-  let session: DuckDbSession;
-  let dir: string;
-
-  beforeAll(async () => {
-    session = await DuckDbSession.create({ threads: 2 });
-  });
-  afterAll(() => session.close());
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'parquet-writer-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const env = useDuckDbAndTempDir('parquet-writer-', { dirPerTest: true });
 
   const write = (overrides: Partial<WriteDataFilesOptions> = {}) =>
-    writeDataFiles(session, { sourceSql: SOURCE, schema, spec: unpartitioned, outputDir: dir, ...overrides });
+    writeDataFiles(env.session, { sourceSql: SOURCE, schema, spec: unpartitioned, outputDir: env.dir, ...overrides });
 
   const fileList = (paths: string[]) => `[${paths.map(sqlString).join(', ')}]`;
 
   it('stamps the schema field ids on every column, nested ones included', async () => {
     const [file] = await write();
 
-    const rows = await session.all<{ name: string; field_id: bigint | null }>(
+    const rows = await env.session.all<{ name: string; field_id: bigint | null }>(
       `SELECT name, field_id FROM parquet_schema(${sqlString(file.localPath)}) WHERE field_id IS NOT NULL`,
     );
 
@@ -70,7 +57,7 @@ describe('writeDataFiles', () => {
   it('writes timestamptz as TIMESTAMP_MICROS adjusted to UTC and timestamp as not adjusted', async () => {
     const [file] = await write();
 
-    const rows = await session.all<{ name: string; logical_type: string }>(
+    const rows = await env.session.all<{ name: string; logical_type: string }>(
       `SELECT name, logical_type FROM parquet_schema(${sqlString(file.localPath)}) WHERE name IN ('ts', 'local_ts') ORDER BY name`,
     );
 
@@ -81,7 +68,7 @@ describe('writeDataFiles', () => {
   it('casts columns to the exact Iceberg physical types', async () => {
     const [file] = await write();
 
-    const rows = await session.all<{ name: string; type: string; converted_type: string | null }>(
+    const rows = await env.session.all<{ name: string; type: string; converted_type: string | null }>(
       `SELECT name, type, converted_type FROM parquet_schema(${sqlString(file.localPath)}) WHERE name IN ('quality', 'kwh') ORDER BY name`,
     );
 
@@ -94,7 +81,7 @@ describe('writeDataFiles', () => {
   it('writes every source row exactly once', async () => {
     const files = await write();
 
-    const count = await session.scalar<bigint>(`SELECT count(*) FROM read_parquet(${fileList(files.map((f) => f.localPath))})`);
+    const count = await env.session.scalar<bigint>(`SELECT count(*) FROM read_parquet(${fileList(files.map((f) => f.localPath))})`);
 
     expect(Number(count)).toBe(2001);
     expect(files.reduce((sum, file) => sum + file.recordCount, 0)).toBe(2001);
@@ -105,7 +92,7 @@ describe('writeDataFiles', () => {
 
     const day = parseTransform('day').bind('timestamptz');
     for (const file of files) {
-      const micros = await session.all<{ us: bigint }>(`SELECT epoch_us(ts) AS us FROM read_parquet(${sqlString(file.localPath)})`);
+      const micros = await env.session.all<{ us: bigint }>(`SELECT epoch_us(ts) AS us FROM read_parquet(${sqlString(file.localPath)})`);
       const days = new Set(micros.map((row) => day.apply(row.us)));
       expect([...days]).toEqual([file.partition.ts_day]);
     }
@@ -115,7 +102,7 @@ describe('writeDataFiles', () => {
   it('leaves the partition helper columns out of the files', async () => {
     const files = await write({ spec: byDay });
 
-    const names = await session.all<{ name: string }>(
+    const names = await env.session.all<{ name: string }>(
       `SELECT DISTINCT name FROM parquet_schema(${fileList(files.map((f) => f.localPath))}) WHERE field_id IS NOT NULL ORDER BY name`,
     );
 
@@ -138,7 +125,7 @@ describe('writeDataFiles', () => {
 
     expect(files.length).toBeGreaterThan(10);
     for (const file of files) {
-      const rows = await session.all<{ site: string | null; us: bigint; meter_id: bigint; kwh: string | null }>(
+      const rows = await env.session.all<{ site: string | null; us: bigint; meter_id: bigint; kwh: string | null }>(
         `SELECT "site name" AS site, epoch_us(ts) AS us, meter_id, CAST(kwh AS VARCHAR) AS kwh FROM read_parquet(${sqlString(file.localPath)})`,
       );
       for (const row of rows) {
@@ -177,7 +164,7 @@ describe('writeDataFiles', () => {
     const files = await write({ spec: byDay, sortBy: ['meter_id', 'ts'] });
 
     for (const file of files) {
-      const unordered = await session.scalar<bigint>(
+      const unordered = await env.session.scalar<bigint>(
         `SELECT count(*) FROM (SELECT meter_id, ts, lag(meter_id) OVER w AS prev_meter, lag(ts) OVER w AS prev_ts
            FROM read_parquet(${sqlString(file.localPath)}, file_row_number = true) WINDOW w AS (ORDER BY file_row_number))
           WHERE prev_meter IS NOT NULL AND (prev_meter, prev_ts) > (meter_id, ts)`,
@@ -191,13 +178,13 @@ describe('writeDataFiles', () => {
     const files = await write({ sourceSql: `SELECT * FROM (${SOURCE}) WHERE false` });
 
     expect(files).toEqual([]);
-    expect(await readdir(dir)).toEqual([]);
+    expect(await readdir(env.dir)).toEqual([]);
   });
 
   it('writes no file for a partitioned write of no rows', async () => {
     const files = await write({ spec: byDay, sourceSql: `SELECT * FROM (${SOURCE}) WHERE false` });
 
     expect(files).toEqual([]);
-    expect(await readdir(dir)).toEqual([]);
+    expect(await readdir(env.dir)).toEqual([]);
   });
 });

@@ -1,10 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { DuckDbSession, sqlString } from '../../src/engine/duckdb-session';
+import { sqlString } from '../../src/engine/duckdb-session';
 import { writeDataFiles } from '../../src/engine/parquet-writer';
 import { createScanView, MissingFieldIdsError, type FileScanTask } from '../../src/engine/snapshot-view';
 import type { DataFile, Schema } from '../../src/iceberg/types';
+import { useDuckDbAndTempDir } from '../helpers/duckdb-and-temp-dir';
 
 const FIXTURES = '/work/shared/fixtures/iceberg';
 const BUCKET_PREFIX = /^s3a?:\/\/hyperparam-iceberg\//;
@@ -43,29 +42,22 @@ const schemaV2: Schema = {
 };
 
 describe('createScanView', () => {
-  let session: DuckDbSession;
-  let dir: string;
+  const env = useDuckDbAndTempDir('snapshot-view-');
   let fileA: string;
   let fileB: string;
 
   beforeAll(async () => {
-    session = await DuckDbSession.create({ threads: 2 });
-    dir = await mkdtemp(path.join(os.tmpdir(), 'snapshot-view-'));
     const write = async (sourceSql: string, schema: Schema) =>
-      (await writeDataFiles(session, { sourceSql, schema, spec: unpartitioned, outputDir: dir }))[0].localPath;
+      (await writeDataFiles(env.session, { sourceSql, schema, spec: unpartitioned, outputDir: env.dir }))[0].localPath;
     fileA = await write(`SELECT range AS meter_id, range * 1.5 AS reading, DATE '2024-01-01' + range::INTEGER AS date FROM range(10)`, schemaV1);
     fileB = await write(`SELECT 100 + range AS meter_id, 0 AS reading, NULL AS reading_date, 7 AS quality FROM range(3)`, schemaV2);
-  });
-  afterAll(async () => {
-    session.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   /** Writes a position delete file (Iceberg's reserved field ids) listing `positions` of `dataPath`. */
   async function positionDeleteFile(dataPath: string, positions: number[]): Promise<DataFile> {
-    const localPath = path.join(dir, `pos-${positions.join('-')}.parquet`);
+    const localPath = path.join(env.dir, `pos-${positions.join('-')}.parquet`);
     const rows = positions.map((pos) => `(${sqlString(dataPath)}, ${pos}::BIGINT)`).join(', ');
-    await session.run(
+    await env.session.run(
       `COPY (SELECT * FROM (VALUES ${rows}) v(file_path, pos)) TO ${sqlString(localPath)}
          (FORMAT parquet, FIELD_IDS {file_path: 2147483546, pos: 2147483545})`,
     );
@@ -74,17 +66,17 @@ describe('createScanView', () => {
 
   /** Writes an equality delete file on field id 1 (meter_id). */
   async function equalityDeleteFile(meterIds: (number | null)[]): Promise<DataFile> {
-    const localPath = path.join(dir, `eq-${meterIds.join('-')}.parquet`);
+    const localPath = path.join(env.dir, `eq-${meterIds.join('-')}.parquet`);
     const rows = meterIds.map((id) => `(${id === null ? 'NULL' : id}::BIGINT)`).join(', ');
-    await session.run(`COPY (SELECT * FROM (VALUES ${rows}) v(m)) TO ${sqlString(localPath)} (FORMAT parquet, FIELD_IDS {m: 1})`);
+    await env.session.run(`COPY (SELECT * FROM (VALUES ${rows}) v(m)) TO ${sqlString(localPath)} (FORMAT parquet, FIELD_IDS {m: 1})`);
     return dataFile(localPath, { content: 2, equality_ids: [1], record_count: meterIds.length });
   }
 
   const meterIds = async (view: string) =>
-    (await session.all<{ meter_id: bigint }>(`SELECT meter_id FROM ${view} ORDER BY meter_id`)).map((row) => Number(row.meter_id));
+    (await env.session.all<{ meter_id: bigint }>(`SELECT meter_id FROM ${view} ORDER BY meter_id`)).map((row) => Number(row.meter_id));
 
   it('reads exactly the rows of the given data files', async () => {
-    await createScanView(session, 'scan_plain', schemaV2, [task(dataFile(fileA)), task(dataFile(fileB))], resolveLocalPath);
+    await createScanView(env.session, 'scan_plain', schemaV2, [task(dataFile(fileA)), task(dataFile(fileB))], resolveLocalPath);
 
     expect(await meterIds('scan_plain')).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100, 101, 102]);
   });
@@ -92,7 +84,7 @@ describe('createScanView', () => {
   it('removes the rows a position delete file lists for that data file', async () => {
     const deletes = await positionDeleteFile(fileA, [0, 3, 9]);
 
-    await createScanView(session, 'scan_pos', schemaV2, [task(dataFile(fileA), [{ file: deletes, sequenceNumber: 2 }])], resolveLocalPath);
+    await createScanView(env.session, 'scan_pos', schemaV2, [task(dataFile(fileA), [{ file: deletes, sequenceNumber: 2 }])], resolveLocalPath);
 
     expect(await meterIds('scan_pos')).toEqual([1, 2, 4, 5, 6, 7, 8]);
   });
@@ -101,7 +93,7 @@ describe('createScanView', () => {
     const deletes = await positionDeleteFile(fileA, [1]);
 
     await createScanView(
-      session, 'scan_pos_scoped', schemaV2,
+      env.session, 'scan_pos_scoped', schemaV2,
       [task(dataFile(fileA)), task(dataFile(fileB), [{ file: deletes, sequenceNumber: 2 }])],
       resolveLocalPath,
     );
@@ -113,7 +105,7 @@ describe('createScanView', () => {
     const deletes = await equalityDeleteFile([2, 101, null]);
 
     await createScanView(
-      session, 'scan_eq', schemaV2,
+      env.session, 'scan_eq', schemaV2,
       [task(dataFile(fileA), [{ file: deletes, sequenceNumber: 2 }]), task(dataFile(fileB), [{ file: deletes, sequenceNumber: 2 }])],
       resolveLocalPath,
     );
@@ -122,25 +114,25 @@ describe('createScanView', () => {
   });
 
   it('reads a renamed column by field id', async () => {
-    await createScanView(session, 'scan_renamed', schemaV2, [task(dataFile(fileA))], resolveLocalPath);
+    await createScanView(env.session, 'scan_renamed', schemaV2, [task(dataFile(fileA))], resolveLocalPath);
 
-    const rows = await session.all<{ d: string }>(`SELECT CAST(reading_date AS VARCHAR) AS d FROM scan_renamed WHERE meter_id = 2`);
+    const rows = await env.session.all<{ d: string }>(`SELECT CAST(reading_date AS VARCHAR) AS d FROM scan_renamed WHERE meter_id = 2`);
     expect(rows).toEqual([{ d: '2024-01-03' }]);
   });
 
   it('reads NULL for a column the file was written without', async () => {
-    await createScanView(session, 'scan_added', schemaV2, [task(dataFile(fileA)), task(dataFile(fileB))], resolveLocalPath);
+    await createScanView(env.session, 'scan_added', schemaV2, [task(dataFile(fileA)), task(dataFile(fileB))], resolveLocalPath);
 
-    const rows = await session.all<{ quality: number | null; n: bigint }>(
+    const rows = await env.session.all<{ quality: number | null; n: bigint }>(
       `SELECT quality, count(*) AS n FROM scan_added GROUP BY quality ORDER BY quality NULLS FIRST`,
     );
     expect(rows).toEqual([{ quality: null, n: 10n }, { quality: 7, n: 3n }]);
   });
 
   it('registers an empty view with the schema columns and types when there are no files', async () => {
-    await createScanView(session, 'scan_empty', schemaV2, [], resolveLocalPath);
+    await createScanView(env.session, 'scan_empty', schemaV2, [], resolveLocalPath);
 
-    const columns = await session.all<{ column_name: string; column_type: string }>(`SELECT column_name, column_type FROM (DESCRIBE scan_empty)`);
+    const columns = await env.session.all<{ column_name: string; column_type: string }>(`SELECT column_name, column_type FROM (DESCRIBE scan_empty)`);
     expect(columns).toEqual([
       { column_name: 'meter_id', column_type: 'BIGINT' },
       { column_name: 'reading', column_type: 'DECIMAL(12,3)' },
@@ -151,10 +143,10 @@ describe('createScanView', () => {
   });
 
   it('refuses a data file without field ids instead of reading it as NULLs', async () => {
-    const localPath = path.join(dir, 'no-ids.parquet');
-    await session.run(`COPY (SELECT 1::BIGINT AS meter_id) TO ${sqlString(localPath)} (FORMAT parquet)`);
+    const localPath = path.join(env.dir, 'no-ids.parquet');
+    await env.session.run(`COPY (SELECT 1::BIGINT AS meter_id) TO ${sqlString(localPath)} (FORMAT parquet)`);
 
-    await expect(createScanView(session, 'scan_no_ids', schemaV2, [task(dataFile(localPath))], resolveLocalPath)).rejects.toThrow(
+    await expect(createScanView(env.session, 'scan_no_ids', schemaV2, [task(dataFile(localPath))], resolveLocalPath)).rejects.toThrow(
       MissingFieldIdsError,
     );
   });
@@ -182,9 +174,9 @@ describe('createScanView', () => {
         task(bunnyFile('bunnies-updated-new-zealand'), [], 3),
       ];
 
-      await createScanView(session, 'bunnies', bunnies, tasks, resolveLocalPath);
+      await createScanView(env.session, 'bunnies', bunnies, tasks, resolveLocalPath);
 
-      const rows = await session.all<{ name: string; happy: boolean | null }>(
+      const rows = await env.session.all<{ name: string; happy: boolean | null }>(
         `SELECT "Breed Name" AS name, __happy__ AS happy FROM bunnies ORDER BY name`,
       );
       expect(rows.map((row) => row.name)).toEqual([
@@ -212,9 +204,9 @@ describe('createScanView', () => {
         'id_bucket=2/date=2022-01-02/00000-20-b65939d1-96e1-4d30-a733-aa5264a479aa-00003.parquet',
       ].map((name) => task(dataFile(`${base}/${name}`)));
 
-      await createScanView(session, 'renamed', schema, tasks, resolveLocalPath);
+      await createScanView(env.session, 'renamed', schema, tasks, resolveLocalPath);
 
-      const rows = await session.all<{ id: number; d: string | null; price: string }>(
+      const rows = await env.session.all<{ id: number; d: string | null; price: string }>(
         `SELECT id, CAST(event_date AS VARCHAR) AS d, CAST(price AS VARCHAR) AS price FROM renamed ORDER BY id`,
       );
       expect(rows).toEqual([

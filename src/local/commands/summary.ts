@@ -1,5 +1,6 @@
 import { openTable } from '../../catalog/open-table';
 import { currentSnapshot } from '../../iceberg/table-metadata';
+import type { TableMetadata } from '../../iceberg/types';
 import { formatRows } from '../format-rows';
 import type { IngestTotals } from '../landing';
 import type { LocalLake } from '../local-lake';
@@ -14,20 +15,23 @@ export function printTotals(t: IngestTotals): void {
   if (t.quarantined.length > shown.length) out(`  … and ${t.quarantined.length - shown.length} more (SELECT * FROM ingest_log WHERE status = 'quarantined')`);
 }
 
+/** A table's line in the summary: its snapshots, live rows, data and delete files at the current snapshot. */
+export function tableSummaryRow(name: string, metadata: TableMetadata) {
+  const summary = currentSnapshot(metadata)?.summary;
+  // Live rows: each position delete we write removes one live row (merge-on-read daily days).
+  const live = Number(summary?.['total-records'] ?? 0) - Number(summary?.['total-position-deletes'] ?? 0);
+  return {
+    table: name, snapshots: metadata.snapshots.length, rows: live,
+    data_files: summary?.['total-data-files'] ?? '0', delete_files: summary?.['total-delete-files'] ?? '0',
+  };
+}
+
 /** Tables, snapshots, rows by outcome: what `npm start` prints at the end. */
 export async function printLakeSummary(lake: LocalLake): Promise<void> {
   const tables = await registerAllTables(lake);
   const rows = [];
   for (const name of tables) {
-    const m = await openTable(lake.catalog, name, lake.io).metadata();
-    const current = currentSnapshot(m);
-    const summary = current?.summary;
-    // Live rows: each position delete we write removes one live row (merge-on-read daily days).
-    const live = Number(summary?.['total-records'] ?? 0) - Number(summary?.['total-position-deletes'] ?? 0);
-    rows.push({
-      table: name, snapshots: m.snapshots.length, rows: live, data_files: summary?.['total-data-files'] ?? '0',
-      delete_files: summary?.['total-delete-files'] ?? '0',
-    });
+    rows.push(tableSummaryRow(name, await openTable(lake.catalog, name, lake.io).metadata()));
   }
   out('\nTables');
   out(formatRows(rows, 'table'));
