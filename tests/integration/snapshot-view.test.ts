@@ -4,8 +4,8 @@ import { writeDataFiles } from '../../src/engine/parquet-writer';
 import { createScanView, MissingFieldIdsError, type FileScanTask } from '../../src/engine/snapshot-view';
 import type { DataFile, Schema } from '../../src/iceberg/types';
 import { useDuckDbAndTempDir } from '../helpers/duckdb-and-temp-dir';
+import { FIXTURES_DIR as FIXTURES } from '../helpers/fixture-io';
 
-const FIXTURES = '/work/shared/fixtures/iceberg';
 const BUCKET_PREFIX = /^s3a?:\/\/hyperparam-iceberg\//;
 const unpartitioned = { 'spec-id': 0, fields: [] };
 
