@@ -2,7 +2,7 @@ import { existsSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { acceptedTableSink, loadSourceProfiles, type ParseContext, type SourceProfile } from '../../src/formats';
-import { removeStalePartFiles } from '../../src/formats/csv-fast-path';
+import { removeStalePartFiles } from '../../src/formats/csv-cut';
 import { parseUtilityCsv } from '../../src/formats/utility-csv';
 import { useDuckDbAndTempDir } from '../helpers/duckdb-and-temp-dir';
 
