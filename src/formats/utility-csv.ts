@@ -25,7 +25,8 @@ export async function parseUtilityCsv<T>(
   options: CsvReadOptions = {},
 ): Promise<StreamedParseResult<T>> {
   const head = await readCsvHeader(localPath, profile, ctx.sourceFile);
-  let plan: CsvReadPlan = await planCsvRead(session, localPath, head, profile, sink, options);
+  let plan: CsvReadPlan = await readingCsv(ctx.sourceFile, () => planCsvRead(session, localPath, head, profile, sink, options));
+  // At most two fast reads: a read again in one statement has no cut left to misjudge.
   while (plan.path === 'fast') {
     const fastPlan = plan;
     const fast = await readingCsv(ctx.sourceFile, () => readFastAsPlanned(session, localPath, head, profile, ctx, sink, fastPlan));
