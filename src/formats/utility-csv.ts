@@ -10,11 +10,19 @@ import type { SourceProfile } from './source-profiles';
 
 /**
  * Parse a utility CSV described by `profile` straight into `sink`. This is the one place that
- * decides how the file is read: its header is checked (csv-file.ts); the plan (csv-read-plan.ts)
- * says fast path or full path, and whether the file is cut into parts; a fast read is kept only
- * when its cut held and its rejects reconcile with the full path's, else its output is discarded
- * and the file is read again — in one statement when the cut misjudged the file, on the full path
- * (csv-full-path.ts) when the reader refused a record or the two paths disagree on a row.
+ * decides how the file is read. Its header is checked (csv-file.ts); the plan (csv-read-plan.ts)
+ * says fast path or full path, and whether the file is cut into parts (csv-cut.ts). The fast path
+ * (csv-fast-path.ts) only ever accepts rows the full path accepts with the same values. After a
+ * fast read:
+ * - a cut file turned out to hold a quote hazard (a quoted line break, or a quote DuckDB reads
+ *   as a plain character: lines may not be records) or blank lines, or the first part held what
+ *   its first 64 KiB did not show (control bytes: the meter-id check must run per row;
+ *   underscores: kWh must be read as text) or ended early: the output is discarded and the file
+ *   is read again in one statement;
+ * - the reader refused a record (a value its typed parse refused, a record it cannot split,
+ *   bad UTF-8): the output is discarded and the full path (csv-full-path.ts) reads the file;
+ * - some rows failed a check: the full path's reject pass builds their rejects; its count must
+ *   equal the number the fast path left out, else likewise (csv-reject-reconcile.ts).
  */
 export async function parseUtilityCsv<T>(
   session: DuckDbSession,
