@@ -53,12 +53,10 @@ export async function readCsvHeader(localPath: string, profile: SourceProfile, f
   };
 }
 
-/** Run work that reads the CSV; DuckDB's CSV errors (the reader gave up on the file) reject the file. */
-export async function readingCsv<R>(file: string, work: () => Promise<R>): Promise<R> {
-  try {
-    return await work();
-  } catch (error) {
+/** A catch handler for work that reads the CSV: DuckDB's CSV errors (the reader gave up on the file) reject the file. */
+export function rejectUnreadableCsv(file: string): (error: unknown) => never {
+  return (error) => {
     if (error instanceof FileRejectedError || !/\bCSV\b/i.test((error as Error).message)) throw error;
     throw new FileRejectedError(file, 'unparseable_file', `DuckDB cannot read the CSV: ${(error as Error).message}`, { cause: error });
-  }
+  };
 }

@@ -1,6 +1,6 @@
 import { type DuckDbSession, sqlIdent, sqlString } from '../engine/duckdb-session';
 import { type AcceptedRowsSink, FileRejectedError, type ParseContext, type StreamedParseResult } from './canonical';
-import { readingCsv } from './csv-file';
+import { rejectUnreadableCsv } from './csv-file';
 import type { SourceProfile } from './source-profiles';
 import { tempName } from './sql-names';
 import { profileValidationSpec, ReadingsValidation, type StagedRecords } from './validate';
@@ -52,7 +52,7 @@ export async function readCsvFull<T>(
   const plan = async () => {
     const reader = newReader();
     const records = await stagedRecords(session, localPath, header, profile, reader, unsplittable ? preRejected : undefined);
-    validation = await readingCsv(ctx.sourceFile, () => ReadingsValidation.create(session, records, spec, ctx));
+    validation = await ReadingsValidation.create(session, records, spec, ctx).catch(rejectUnreadableCsv(ctx.sourceFile));
     return reader;
   };
   try {
@@ -62,13 +62,13 @@ export async function readCsvFull<T>(
       await validation?.drop();
       reader = await plan();
     }
-    let written = await readingCsv(ctx.sourceFile, () => sink.write((validation as ReadingsValidation).acceptedSql));
+    let written = await sink.write((validation as ReadingsValidation).acceptedSql).catch(rejectUnreadableCsv(ctx.sourceFile));
     try {
       if (await afterRead(reader.errors)) {
         await sink.discard(written.result);
         await validation?.drop();
         await plan();
-        written = await readingCsv(ctx.sourceFile, () => sink.write((validation as ReadingsValidation).acceptedSql));
+        written = await sink.write((validation as ReadingsValidation).acceptedSql).catch(rejectUnreadableCsv(ctx.sourceFile));
       }
       const { rejectedTable, rejected } = await (validation as ReadingsValidation).collectRejects(preRejected);
       return { written: written.result, rejectedTable, rowsIn: written.rows + rejected, accepted: written.rows, rejected };

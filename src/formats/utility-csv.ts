@@ -2,7 +2,7 @@ import type { DuckDbSession } from '../engine/duckdb-session';
 import type { AcceptedRowsSink, ParseContext, StreamedParseResult } from './canonical';
 import { cutHeld } from './csv-cut';
 import { readCsvFast } from './csv-fast-path';
-import { type CsvHead, readCsvHeader, readingCsv } from './csv-file';
+import { type CsvHead, readCsvHeader, rejectUnreadableCsv } from './csv-file';
 import { readCsvFull } from './csv-full-path';
 import { type CsvReadOptions, type CsvReadPlan, type FastReadPlan, FULL_PATH, planCsvRead } from './csv-read-plan';
 import { reconcileRejects } from './csv-reject-reconcile';
@@ -33,11 +33,10 @@ export async function parseUtilityCsv<T>(
   options: CsvReadOptions = {},
 ): Promise<StreamedParseResult<T>> {
   const head = await readCsvHeader(localPath, profile, ctx.sourceFile);
-  let plan: CsvReadPlan = await readingCsv(ctx.sourceFile, () => planCsvRead(session, localPath, head, profile, sink, options));
+  let plan: CsvReadPlan = await planCsvRead(session, localPath, head, profile, sink, options).catch(rejectUnreadableCsv(ctx.sourceFile));
   // At most two fast reads: a read again in one statement has no cut left to misjudge.
   while (plan.path === 'fast') {
-    const fastPlan = plan;
-    const fast = await readingCsv(ctx.sourceFile, () => readFastAsPlanned(session, localPath, head, profile, ctx, sink, fastPlan));
+    const fast = await readFastAsPlanned(session, localPath, head, profile, ctx, sink, plan).catch(rejectUnreadableCsv(ctx.sourceFile));
     if ('kept' in fast) {
       options.onPath?.('fast', fast.parts);
       return fast.kept;
