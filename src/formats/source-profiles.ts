@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QUALITIES, type Quality } from './canonical';
+import { REPO_ROOT } from '../repo-root';
 
 /** Input formats a source profile can declare. */
 export const READING_FORMATS = ['csv', 'octopus-json', 'green-button-xml'] as const;
@@ -79,7 +80,7 @@ export class SourceProfileError extends Error {
 
 export const SOURCE_PROFILES_VERSION = 1;
 export const DEFAULT_SOURCE = 'default';
-export const DEFAULT_SOURCES_PATH = join(__dirname, '..', '..', 'config', 'sources.json');
+export const DEFAULT_SOURCES_PATH = join(REPO_ROOT, 'config', 'sources.json');
 
 const IDENTITY_QUALITY: Record<string, Quality> = { actual: 'actual', estimated: 'estimated', substituted: 'substituted' };
 
