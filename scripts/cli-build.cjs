@@ -1,6 +1,7 @@
 // The build of the `meterlake` command: src/cli.ts and the sources it imports, bundled by esbuild
-// into one CommonJS file, dist/meterlake.cjs. Packages in node_modules stay outside it (required at
-// run time), and so do sql/ and config/ (read at run time from the repository, see src/repo-root.ts).
+// into one CommonJS file, dist/meterlake.cjs. Packages stay in node_modules, required on first use
+// (lazyPackages; BUNDLED_PACKAGES are the exception), and sql/ and config/ are read at run time
+// from the repository (src/repo-root.ts).
 //
 // The sources stay the truth: the bundle's first line records the hash of the inputs it was built
 // from, and scripts/meterlake.cjs rebuilds before running whenever the inputs' hash differs, so a
@@ -140,6 +141,8 @@ async function build(hash) {
 
 /** The path of a bundle built from the current sources, building it first when missing or stale. */
 async function ensureBuilt({ force = false } = {}) {
+  // Hashed before esbuild reads the sources: a source edited in between leaves a bundle whose
+  // recorded hash is older than its content, which the next run rebuilds (never the reverse).
   const hash = inputsHash();
   if (force || builtHash() !== hash) await build(hash);
   return BUNDLE;
