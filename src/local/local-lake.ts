@@ -1,4 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { FileCatalog } from '../catalog/file-catalog';
 import { DuckDbSession } from '../engine/duckdb-session';
@@ -10,6 +12,7 @@ import { LocalStore } from '../storage/local-store';
 /** The embedded defaults: a folder as the lake (landing/, quarantine/, warehouse/) and DuckDB. */
 export interface LocalLake extends LakePorts {
   dir: string;
+  store: LocalStore;
   close(): void;
 }
 
@@ -28,6 +31,29 @@ export interface LocalLakeOptions {
   memoryLimit?: string;
 }
 
+/**
+ * A spill folder of this process's own: DuckDB names its spill files the same in every process,
+ * so processes working on one lake at once (concurrent ingests) must not share one. Folders of
+ * processes that no longer run (killed before they could clean up) are removed.
+ */
+async function ownSpillDir(parent: string): Promise<string> {
+  await mkdir(parent, { recursive: true });
+  for (const entry of await readdir(parent)) {
+    const pid = Number(/^(\d+)-/.exec(entry)?.[1]);
+    if (pid && !isRunning(pid)) await rm(path.join(parent, entry), { recursive: true, force: true });
+  }
+  return path.join(parent, `${process.pid}-${randomUUID().slice(0, 8)}`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Open (creating if needed) the lake in a local folder. */
 export async function openLocalLake(dir: string, opts: LocalLakeOptions = {}): Promise<LocalLake> {
   const root = path.resolve(dir);
@@ -35,18 +61,22 @@ export async function openLocalLake(dir: string, opts: LocalLakeOptions = {}): P
   await mkdir(tempDir, { recursive: true });
   const store = new LocalStore(root);
   const io = fileIOFor(store);
+  const spillDir = await ownSpillDir(process.env.METERLAKE_DUCKDB_TEMP_DIR ?? path.join(tempDir, 'duckdb'));
   const memoryLimit = opts.memoryLimit ?? process.env.METERLAKE_DUCKDB_MEMORY_LIMIT ?? DEFAULT_DUCKDB_MEMORY_LIMIT;
   const session = await DuckDbSession.create({
     threads: opts.threads,
     memoryLimit: memoryLimit === 'none' ? undefined : memoryLimit,
-    // Where DuckDB spills: METERLAKE_DUCKDB_TEMP_DIR, else <lake>/.tmp/duckdb.
-    tempDirectory: process.env.METERLAKE_DUCKDB_TEMP_DIR ?? path.join(tempDir, 'duckdb'),
+    // Where DuckDB spills: a folder of this process's own under METERLAKE_DUCKDB_TEMP_DIR, else <lake>/.tmp/duckdb.
+    tempDirectory: spillDir,
   });
   return {
     dir: root, store, io, session, tempDir,
     catalog: new FileCatalog({ io, warehouse: `${store.url}/warehouse` }),
     profiles: loadSourceProfiles(),
     now: Date.now,
-    close: () => session.close(),
+    close: () => {
+      session.close();
+      rmSync(spillDir, { recursive: true, force: true });
+    },
   };
 }

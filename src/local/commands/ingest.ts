@@ -1,8 +1,7 @@
-import { copyFile, mkdir, stat } from 'node:fs/promises';
-import * as path from 'node:path';
+import { stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { DEFAULT_SOURCE } from '../../formats/source-profiles';
-import { emptyTotals, ingestAndCommit, localLandingEvent } from '../landing';
+import { emptyTotals, ingestAndCommit, landLocalFile } from '../landing';
 import { progress } from '../progress';
 import { printTotals } from './summary';
 import { withLake } from './support';
@@ -19,10 +18,7 @@ export function registerIngest(program: Command): void {
       const events = [];
       for (const file of files) {
         await stat(file);
-        const key = `landing/${opts.source}/${opts.kind}/${path.basename(file)}`;
-        await mkdir(path.dirname(lake.store.localPath(key)!), { recursive: true });
-        await copyFile(file, lake.store.localPath(key)!);
-        events.push(await localLandingEvent(lake, key, new Date(lake.now())));
+        events.push(await landLocalFile(lake, file, `landing/${opts.source}/${opts.kind}`));
       }
       // Progress in hundredths of a file, so one large file moves the bar too.
       const bar = progress(`ingesting ${files.length} file(s), % of`, files.length * 100);
