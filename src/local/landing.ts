@@ -10,13 +10,16 @@ import type { LakePorts } from '../pipeline/ports';
 import type { LocalStore } from '../storage/local-store';
 import { LOCAL_BUCKET } from './local-lake';
 
+/** Read in chunks of 1 MiB: the default 64 KiB costs a third more time on a large file. */
+const CHUNK_BYTES = 1 << 20;
+
 /**
  * The local store's version id of an object: the SHA-256 of its bytes. Landed objects are never
  * overwritten, so a key and its content hash name one version, as a key and S3's VersionId do.
  */
 export async function contentVersionId(localPath: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(localPath)) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(localPath, { highWaterMark: CHUNK_BYTES })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
@@ -29,7 +32,7 @@ async function copyWithVersionId(source: string, destination: string): Promise<s
       done(null, chunk);
     },
   });
-  await pipeline(createReadStream(source), hashing, createWriteStream(destination));
+  await pipeline(createReadStream(source, { highWaterMark: CHUNK_BYTES }), hashing, createWriteStream(destination, { highWaterMark: 4 * CHUNK_BYTES }));
   return hash.digest('hex');
 }
 
