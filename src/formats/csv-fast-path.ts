@@ -5,10 +5,10 @@ import * as path from 'node:path';
 import { type DuckDbSession, sqlIdent, sqlString } from '../engine/duckdb-session';
 import { type ByteFacts, ByteScanner, mergeByteFacts, NO_BYTE_FACTS } from './byte-scan';
 import { ALLOWED_INTERVAL_MINUTES, type AcceptedRowsPart, type AcceptedRowsSink, type ParseContext, type StreamedParseResult } from './canonical';
-import type { SourceProfile } from './source-profiles';
+import { MAX_METER_ID_LENGTH, type SourceProfile } from './source-profiles';
 import { splitCsvLine } from './csv-line';
 import { tempName } from './sql-names';
-import { contextColumns, createRejectedTable, kwhSql, MAX_METER_ID_LENGTH, MAX_START, MIN_START, profileValidationSpec, qualitySql, subMicrosecondFraction } from './validate';
+import { contextColumns, createRejectedTable, kwhSql, MAX_START, MIN_START, profileValidationSpec, qualitySql, subMicrosecondFraction } from './validate';
 
 /**
  * The fast path of a utility CSV: numeric columns typed by DuckDB's reader (its typed parse
@@ -280,6 +280,8 @@ export async function parseCsvFast<T>(
   fullPathRejects: FullPathRejects,
   options: FastCsvOptions = {},
 ): Promise<StreamedParseResult<T> | undefined> {
+  // A profile's own meter-id pattern is a regex per row: the full path applies it.
+  if (profile.meterIdPattern !== undefined) return undefined;
   const timestampSuffix = fastTimestampSuffix(profile, input.names, input.firstDataLine);
   if (!timestampSuffix) return undefined;
   const threads = Number(await session.scalar(`SELECT current_setting('threads')`));

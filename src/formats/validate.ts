@@ -1,6 +1,6 @@
 import { type DuckDbSession, sqlIdent, sqlString } from '../engine/duckdb-session';
 import { type AcceptedRowsSink, ALLOWED_INTERVAL_MINUTES, type ParseContext, type StreamedParseResult } from './canonical';
-import type { EnergyUnit, SourceProfile } from './source-profiles';
+import { type EnergyUnit, MAX_METER_ID_LENGTH, type SourceProfile } from './source-profiles';
 import { tempName } from './sql-names';
 
 /**
@@ -27,7 +27,6 @@ export interface ValidationSpec {
 /** Earliest and latest plausible interval start. */
 export const MIN_START = '2000-01-01 00:00:00+00';
 export const MAX_START = '2100-01-01 00:00:00+00';
-export const MAX_METER_ID_LENGTH = 64;
 
 /** Validation of rows whose timestamps, unit and column names come from the source profile. */
 export function profileValidationSpec(profile: SourceProfile): ValidationSpec {
@@ -363,8 +362,15 @@ function rowChecks(spec: ValidationSpec): Check[] {
       fails: `length(meter_id) > ${MAX_METER_ID_LENGTH} OR regexp_matches(meter_id, '[[:cntrl:]]')`,
       field: f.meterId,
       value: 'meter_id',
-      message: `format('meter id {} is longer than ${MAX_METER_ID_LENGTH} characters or contains control characters', meter_id)`,
+      message: `format('{} {} is longer than ${MAX_METER_ID_LENGTH} characters or contains control characters', ${sqlString(f.meterId)}, meter_id)`,
     },
+    ...(profile.meterIdPattern === undefined ? [] : [{
+      reason: 'invalid_meter_id',
+      fails: `NOT regexp_full_match(meter_id, ${sqlString(profile.meterIdPattern)})`,
+      field: f.meterId,
+      value: 'meter_id',
+      message: `format('{} {} does not match the meter id pattern {} of profile {}', ${sqlString(f.meterId)}, meter_id, ${sqlString(profile.meterIdPattern)}, ${name})`,
+    }]),
     missing('ts', f.timestamp),
   ];
   if (isoText && !zone) {

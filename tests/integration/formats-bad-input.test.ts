@@ -7,6 +7,7 @@ import {
   FileRejectedError,
   loadSourceProfiles,
   parseReadingsFile,
+  parseSourceProfiles,
   ROW_REJECT_REASONS,
   type SourceProfile,
 } from '../../src/formats';
@@ -201,6 +202,29 @@ describe('bad input', () => {
       source_row: 2n,
       raw: 'M2,2021-01-01T00:30:00Z,30,912.5,actual',
     });
+    await dropParseResult(env.session, result);
+  });
+
+  test.each([`=cmd|' /C calc'!A0`, '+SUM(1)'])('a meter id outside the profile pattern is rejected with the value as received: %s', async (meterId) => {
+    // Prepare
+    const [[, strict]] = parseSourceProfiles({ version: 1, sources: { strict: { format: 'csv', meterIdPattern: '[A-Z0-9][A-Z0-9-]{0,31}' } } })
+      .entries();
+    const path = write('csv', `${HEADER}\n${GOOD}\n"${meterId}",2021-01-01T00:30:00Z,30,0.5,actual\n`);
+
+    // Act
+    const result = await parseReadingsFile(env.session, path, strict, { source: 'strict', sourceFile: 'landing/strict/readings/ids.csv', batchId: 'b', receivedAt: new Date() });
+
+    // Assert
+    const rejects = await env.session.all<Record<string, unknown>>(`SELECT source_file, source_row, field, value, reason, message FROM ${result.rejectedTable}`);
+    expect(rejects).toEqual([{
+      source_file: 'landing/strict/readings/ids.csv',
+      source_row: 2n,
+      field: 'meter_id',
+      value: meterId,
+      reason: 'invalid_meter_id',
+      message: `meter_id ${meterId} does not match the meter id pattern [A-Z0-9][A-Z0-9-]{0,31} of profile strict`,
+    }]);
+    expect(result.accepted).toBe(1);
     await dropParseResult(env.session, result);
   });
 
