@@ -24,7 +24,7 @@ const octopus = (bad: string) =>
   `{"columns":["interval_start","consumption_delta","meterpoint_id"],"data":[["2021-01-01 00:30:00",0.052,"0f3a"],${bad}]}`;
 const gbReading = (inner: string) => `<IntervalReading>${inner}</IntervalReading>`;
 const greenButton = (readings: string, uom = '72') => `<?xml version="1.0"?>
-<feed xmlns="http://www.w3.org/2005/Atom"><entry><link rel="self" href="/espi/1_1/resource/UsagePoint/9"/><title>GB-9</title>
+<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>urn:uuid:usage-point-9</id><link rel="self" href="/espi/1_1/resource/UsagePoint/9"/><title>GB-9</title>
 <content><UsagePoint xmlns="http://naesb.org/espi"/></content></entry>
 <entry><link rel="self" href="/espi/1_1/resource/ReadingType/1"/><content><ReadingType xmlns="http://naesb.org/espi">
 <intervalLength>900</intervalLength><powerOfTenMultiplier>0</powerOfTenMultiplier><uom>${uom}</uom></ReadingType></content></entry>
@@ -225,6 +225,20 @@ describe('bad input', () => {
       message: `meter_id ${meterId} does not match the meter id pattern [A-Z0-9][A-Z0-9-]{0,31} of profile strict`,
     }]);
     expect(result.accepted).toBe(1);
+    await dropParseResult(env.session, result);
+  });
+
+  test('Green Button readings of a usage point without an atom id have no meter and are rejected', async () => {
+    // Prepare
+    const path = write('xml', greenButton('').replace('<id>urn:uuid:usage-point-9</id>', ''));
+
+    // Act
+    const result = await parse('greenbutton', path);
+
+    // Assert
+    const rejects = await env.session.all<{ reason: string; field: string; message: string }>(`SELECT reason, field, message FROM ${result.rejectedTable}`);
+    expect(rejects).toEqual([{ reason: 'missing_field', field: 'UsagePoint id', message: 'UsagePoint id is empty' }]);
+    expect(result.accepted).toBe(0);
     await dropParseResult(env.session, result);
   });
 
