@@ -5,10 +5,10 @@ import * as path from 'node:path';
 import { type DuckDbSession, sqlIdent, sqlString } from '../engine/duckdb-session';
 import { type ByteFacts, ByteScanner, mergeByteFacts, NO_BYTE_FACTS } from './byte-scan';
 import { ALLOWED_INTERVAL_MINUTES, type AcceptedRowsPart, type AcceptedRowsSink, type ParseContext, type StreamedParseResult } from './canonical';
-import { MAX_METER_ID_LENGTH, type SourceProfile } from './source-profiles';
+import type { SourceProfile } from './source-profiles';
 import { splitCsvLine } from './csv-line';
 import { tempName } from './sql-names';
-import { contextColumns, createRejectedTable, kwhSql, MAX_START, MIN_START, profileValidationSpec, qualitySql, subMicrosecondFraction } from './validate';
+import { contextColumns, createRejectedTable, kwhSql, MAX_METER_ID_LENGTH, MAX_START, MIN_START, profileValidationSpec, qualitySql, subMicrosecondFraction } from './validate';
 
 /**
  * The fast path of a utility CSV: numeric columns typed by DuckDB's reader (its typed parse

@@ -66,13 +66,11 @@ export interface SourceProfile {
   referenceFormat?: 'sqlite';
   /**
    * Regular expression a (trimmed) meter id must match as a whole, on top of the rule every
-   * profile has (at most MAX_METER_ID_LENGTH characters, no control character). @default absent
+   * profile has (at most 64 characters, MAX_METER_ID_LENGTH in validate.ts, no control character). @default absent
    */
   meterIdPattern?: string;
 }
 
-/** Longest meter id any profile accepts, in characters (Green Button usage point ids are 45). */
-export const MAX_METER_ID_LENGTH = 64;
 
 /** The config file could not be used; `problems` lists every problem found. */
 export class SourceProfileError extends Error {

@@ -1,6 +1,6 @@
 import { type DuckDbSession, sqlIdent, sqlString } from '../engine/duckdb-session';
 import { type AcceptedRowsSink, ALLOWED_INTERVAL_MINUTES, type ParseContext, type StreamedParseResult } from './canonical';
-import { type EnergyUnit, MAX_METER_ID_LENGTH, type SourceProfile } from './source-profiles';
+import type { EnergyUnit, SourceProfile } from './source-profiles';
 import { tempName } from './sql-names';
 
 /**
@@ -27,6 +27,8 @@ export interface ValidationSpec {
 /** Earliest and latest plausible interval start. */
 export const MIN_START = '2000-01-01 00:00:00+00';
 export const MAX_START = '2100-01-01 00:00:00+00';
+/** Longest meter id any profile accepts, in characters (a Green Button usage point's urn:uuid is 45). */
+export const MAX_METER_ID_LENGTH = 64;
 
 /** Validation of rows whose timestamps, unit and column names come from the source profile. */
 export function profileValidationSpec(profile: SourceProfile): ValidationSpec {
