@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { FileCatalog } from '../catalog/file-catalog';
 import { DuckDbSession } from '../engine/duckdb-session';
@@ -28,11 +28,29 @@ export interface LocalLakeOptions {
   memoryLimit?: string;
 }
 
+/** The catalog's folder: a folder holding it is a lake (openLocalLake makes it, so every lake has it). */
+export const WAREHOUSE_DIR = 'warehouse';
+
+/** `--lake` names a folder that is not a lake (a typo must not create and query an empty one). */
+export class NotALakeError extends Error {
+  override readonly name = 'NotALakeError';
+}
+
+/** Throws NotALakeError unless `dir` holds a lake (its warehouse/ folder). */
+export async function assertIsLake(dir: string): Promise<void> {
+  const root = path.resolve(dir);
+  const isLake = await stat(path.join(root, WAREHOUSE_DIR)).then((s) => s.isDirectory(), () => false);
+  if (!isLake) {
+    throw new NotALakeError(`${root} is not a lake (it has no ${WAREHOUSE_DIR}/ folder): check --lake, or make one with \`meterlake start\` or \`meterlake ingest\``);
+  }
+}
+
 /** Open (creating if needed) the lake in a local folder. */
 export async function openLocalLake(dir: string, opts: LocalLakeOptions = {}): Promise<LocalLake> {
   const root = path.resolve(dir);
   const tempDir = path.join(root, '.tmp');
   await mkdir(tempDir, { recursive: true });
+  await mkdir(path.join(root, WAREHOUSE_DIR), { recursive: true });
   const store = new LocalStore(root);
   const io = fileIOFor(store);
   const memoryLimit = opts.memoryLimit ?? process.env.METERLAKE_DUCKDB_MEMORY_LIMIT ?? DEFAULT_DUCKDB_MEMORY_LIMIT;
@@ -44,7 +62,7 @@ export async function openLocalLake(dir: string, opts: LocalLakeOptions = {}): P
   });
   return {
     dir: root, store, io, session, tempDir,
-    catalog: new FileCatalog({ io, warehouse: `${store.url}/warehouse` }),
+    catalog: new FileCatalog({ io, warehouse: `${store.url}/${WAREHOUSE_DIR}` }),
     profiles: loadSourceProfiles(),
     now: Date.now,
     close: () => session.close(),

@@ -2,7 +2,9 @@ import { copyFile, mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import { DEFAULT_SOURCE } from '../../formats/source-profiles';
+import { ExitCode, reportExitCode } from '../exit-codes';
 import { emptyTotals, ingestAndCommit, localLandingEvent } from '../landing';
+import { sourceProfileName } from '../option-parsers';
 import { progress } from '../progress';
 import { printTotals } from './summary';
 import { withLake } from './support';
@@ -12,7 +14,7 @@ export function registerIngest(program: Command): void {
   program.command('ingest')
     .description('ingest local files as if they had landed at landing/<source>/<kind>/<file name>, and commit them')
     .argument('<file...>', 'files to ingest')
-    .option('--source <name>', 'source profile (see `meterlake sources`)', DEFAULT_SOURCE)
+    .option('--source <name>', 'source profile (see `meterlake sources`)', sourceProfileName, DEFAULT_SOURCE)
     .addOption(new Option('--kind <kind>', 'what the files hold').choices(['readings', 'reference']).default('readings'))
     .action(async (files: string[], opts, cmd: Command) => withLake(cmd, async (lake) => {
       const totals = emptyTotals();
@@ -29,5 +31,6 @@ export function registerIngest(program: Command): void {
       await ingestAndCommit(lake, events, totals, (done) => bar.update(Math.round(done * 100)));
       bar.stop();
       printTotals(totals);
+      if (totals.quarantined.length > 0) reportExitCode(cmd, ExitCode.DONE_WITH_QUARANTINE);
     }));
 }
