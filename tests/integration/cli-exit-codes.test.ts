@@ -85,6 +85,12 @@ describe('usage errors: exit 2 before any work', () => {
     expect(r.code).toBe(2);
   });
 
+  it('--known-at together with --as-of', async () => {
+    const r = await meterlake('--lake', lake(), 'query', 'SELECT 1', '--as-of', 'daily-2021-01-01', '--known-at', '2021-01-01');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("option '--known-at <time>' cannot be used with option '--as-of");
+  });
+
   it('an unknown option', async () => {
     expect((await meterlake('--lake', lake(), 'tables', '--colour')).code).toBe(2);
   });

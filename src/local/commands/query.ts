@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { SnapshotSelector } from '../../iceberg/scan';
 import { registerKnownAtView } from '../../pipeline/known-at';
 import { formatRows, type OutputFormat } from '../format-rows';
@@ -15,7 +15,9 @@ export function registerQuery(program: Command): void {
       'read every table at one version (time travel): a tag (daily-YYYY-MM-DD: the daily run of that date, data through that day), ' +
       'a snapshot id, or an ISO time (YYYY-MM-DD[THH:MM[:SS]][Z|±HH:MM], UTC without a zone), meaning the latest snapshot COMMITTED at or before it. ' +
       'An unknown tag or id, or a time before the first snapshot, is an error', snapshotSelector)
-    .option('--known-at <time>', 'meter_readings as known at an ISO time: latest versions received by then, rebuilt from readings_history', isoTime)
+    // known-at rebuilds meter_readings from the current readings_history: it has no --as-of version.
+    .addOption(new Option('--known-at <time>', 'meter_readings as known at an ISO time: latest versions received by then, rebuilt from readings_history')
+      .argParser(isoTime).conflicts('asOf'))
     .addOption(formatOption())
     .action(async (sql: string, opts: { asOf?: SnapshotSelector; knownAt?: number; format: OutputFormat }, cmd: Command) => withExistingLake(cmd, async (lake) => {
       await registerAllTables(lake, opts.asOf);
