@@ -1,8 +1,8 @@
 import { SnapshotNotFoundError } from './errors';
-import { latestTags, tagHint, tagsNearestByName, tagsNearestByTime, tagsOf } from './nearest-tags';
 import { fileMayMatch, manifestMayMatch, partitionMayMatch, type Predicate } from './expressions';
 import type { FileIO } from './file-io';
 import { readManifest, readManifestList, type ReadManifestContext } from './manifest';
+import { latestTags, tagHint, tagsNearestByName, tagsNearestByTime, tagsOf } from './nearest-tags';
 import { specPartitionKey } from './partition-key';
 import { ancestorIds } from './snapshot-producer';
 import { currentSchema, currentSnapshot, snapshotById, specsById } from './table-metadata';
