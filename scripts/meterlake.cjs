@@ -7,7 +7,7 @@ process.stdout.on('error', (err) => {
   if (err.code === 'EPIPE') process.exit(0);
   throw err;
 });
-require('../src/cli.ts').main(process.argv).catch((err) => {
+require('../src/cli.ts').main(process.argv).then((code) => { process.exitCode = code; }).catch((err) => {
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { FileCatalog } from '../catalog/file-catalog';
 import { DuckDbSession } from '../engine/duckdb-session';
@@ -31,6 +31,23 @@ export interface LocalLakeOptions {
   memoryLimit?: string;
 }
 
+/** The catalog's folder: a folder holding it is a lake (openLocalLake makes it, so every lake has it). */
+export const WAREHOUSE_DIR = 'warehouse';
+
+/** `--lake` names a folder that is not a lake (a typo must not create and query an empty one). */
+export class NotALakeError extends Error {
+  override readonly name = 'NotALakeError';
+}
+
+/** Throws NotALakeError unless `dir` holds a lake (its warehouse/ folder). */
+export async function assertIsLake(dir: string): Promise<void> {
+  const root = path.resolve(dir);
+  const isLake = await stat(path.join(root, WAREHOUSE_DIR)).then((s) => s.isDirectory(), () => false);
+  if (!isLake) {
+    throw new NotALakeError(`${root} is not a lake (it has no ${WAREHOUSE_DIR}/ folder): check --lake, or make one with \`meterlake start\` or \`meterlake ingest\``);
+  }
+}
+
 /**
  * A spill folder of this process's own: DuckDB names its spill files the same in every process,
  * so processes working on one lake at once (concurrent ingests) must not share one. Folders of
@@ -59,6 +76,7 @@ export async function openLocalLake(dir: string, opts: LocalLakeOptions = {}): P
   const root = path.resolve(dir);
   const tempDir = path.join(root, '.tmp');
   await mkdir(tempDir, { recursive: true });
+  await mkdir(path.join(root, WAREHOUSE_DIR), { recursive: true });
   const store = new LocalStore(root);
   const io = fileIOFor(store);
   const spillDir = await ownSpillDir(process.env.METERLAKE_DUCKDB_TEMP_DIR ?? path.join(tempDir, 'duckdb'));
@@ -71,7 +89,7 @@ export async function openLocalLake(dir: string, opts: LocalLakeOptions = {}): P
   });
   return {
     dir: root, store, io, session, tempDir,
-    catalog: new FileCatalog({ io, warehouse: `${store.url}/warehouse` }),
+    catalog: new FileCatalog({ io, warehouse: `${store.url}/${WAREHOUSE_DIR}` }),
     profiles: loadSourceProfiles(),
     now: Date.now,
     close: () => {
