@@ -12,6 +12,7 @@ import {
   DEFAULT_MERGE_ON_READ, chooseDayMode, countDistinctKeys, mergeDayOnRead, type DayFiles, type DayMode, type MergeOnReadThresholds,
 } from './merge-on-read';
 import { DEFAULT_RETENTION, dailyTagName } from './maintenance/tag-policy';
+import { parseCalendarDate } from './strict-time';
 import type { LakePorts } from './ports';
 import { METER_READINGS, READINGS_HISTORY, SNAPSHOT_LOG } from './tables';
 import { localPathResolver, writeRowsAsDataFiles } from './table-files';
@@ -212,7 +213,8 @@ async function filesByDay(meterReadings: IcebergTable, metadata: TableMetadata, 
 export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions = {}): Promise<DailyRunResult> {
   const started = ports.now();
   const runDate = opts.runDate ?? new Date(started).toISOString().slice(0, 10);
-  const tag = dailyTagName(new Date(`${runDate}T00:00:00Z`));
+  // A date that is not a real day (2021-13-45) is refused before any work, never read as another day.
+  const tag = dailyTagName(new Date(parseCalendarDate(runDate)));
   const history = await tableFor(ports, READINGS_HISTORY);
   const meterReadings = await tableFor(ports, METER_READINGS);
   const plan = await planDailySnapshot(history, meterReadings);

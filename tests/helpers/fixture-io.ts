@@ -1,6 +1,6 @@
 import { withLocalFetch } from './icebird';
 /**
- * Read-only access to the golden Iceberg tables in `<repo>/../shared/fixtures/iceberg` (written by
+ * Read-only access to the golden Iceberg tables in `tests/fixtures/iceberg` (written by
  * Athena, Spark and the Java library). Their metadata names `s3://hyperparam-iceberg/<path>` or
  * `s3a://hyperparam-iceberg/<path>`; both map to `<fixtures>/<path>`.
  */
@@ -8,8 +8,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { NotFoundError, type FileIO } from '../../src/iceberg/file-io';
 
-/** The fixture folder; CI clones the repo with `shared/` beside it. */
-export const FIXTURES_DIR = path.resolve(__dirname, '../../../shared/fixtures/iceberg');
+/** The fixture folder, carried in the repository with its licence notice. */
+export const FIXTURES_DIR = path.resolve(__dirname, '../fixtures/iceberg');
 
 const PREFIXES = ['s3://hyperparam-iceberg/', 's3a://hyperparam-iceberg/'];
 /** The host icebird turns `s3://hyperparam-iceberg/<key>` into (it fetches over HTTPS). */

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { runDailySnapshot, type DailyRunResult } from '../../pipeline/snapshot';
 import { dailyHooks } from '../hooks';
 import { progress } from '../progress';
-import { out, withLake } from './support';
+import { calendarDate } from '../option-parsers';
+import { out, withExistingLake } from './support';
 
 /** One line per daily run: the tag and what it changed. */
 export function describeRun(r: DailyRunResult): string {
@@ -15,8 +16,8 @@ export function describeRun(r: DailyRunResult): string {
 export function registerSnapshot(program: Command): void {
   program.command('snapshot')
     .description('run the daily latest-correct snapshot: merge new history into meter_readings and tag it daily-<date>')
-    .option('--date <YYYY-MM-DD>', 'the run date used in the tag (default: today, UTC)')
-    .action(async (opts, cmd: Command) => withLake(cmd, async (lake) => {
+    .option('--date <YYYY-MM-DD>', 'the run date used in the tag (default: today, UTC)', calendarDate)
+    .action(async (opts, cmd: Command) => withExistingLake(cmd, async (lake) => {
       const bar = progress('merging days', 1);
       const result = await runDailySnapshot(lake, { runDate: opts.date, hooks: dailyHooks(), onDay: (d, t) => bar.update(d, t) });
       bar.stop();

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { runDailySnapshot } from '../../pipeline/snapshot';
 import { runDemoIngest } from '../demo-run';
 import { dailyHooks } from '../hooks';
+import { integerAtLeast } from '../option-parsers';
+import { checkDemoOptions } from './generate';
 import { printGoldSamples, printLakeSummary, printTotals } from './summary';
 import { out, withLake } from './support';
 
@@ -10,9 +12,10 @@ export function registerStart(program: Command): void {
   program.command('start')
     .description('the main job: generate the demo data set (once), ingest it drop by drop, run the daily snapshot after each day, print a summary')
     .option('--once', 'run to completion and exit (the default when CI=true)')
-    .option('--meters <n>', 'demo meters', (v) => Number(v))
-    .option('--days <n>', 'demo days', (v) => Number(v))
-    .option('--seed <n>', 'demo seed', (v) => Number(v))
+    .option('--meters <n>', 'demo meters', integerAtLeast(1))
+    .option('--days <n>', 'demo days', integerAtLeast(1))
+    .option('--seed <n>', 'demo seed', integerAtLeast(0))
+    .hook('preAction', checkDemoOptions)
     .action(async (opts, cmd: Command) => withLake(cmd, async (lake) => {
       const started = Date.now();
       out(`meterlake: lake at ${lake.dir}`);
