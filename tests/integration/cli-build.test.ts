@@ -73,8 +73,16 @@ test('the real command\'s build finds sql/ and config/ in the repository', async
   const lake = path.join(dir, 'lake');
   const sources = node(['scripts/meterlake.cjs', '--lake', lake, 'sources']);
   expect(sources.stderr).toBe('');
-  expect(sources.stdout).toContain('default');
-  const query = node(['scripts/meterlake.cjs', '--lake', lake, 'query', 'select 41 + 1 as answer', '--format', 'csv']);
+  expect(sources.stdout).toContain('greenbutton');
+  const ddl = node(['scripts/meterlake.cjs', 'athena-ddl']);
+  expect(ddl.stderr).toBe('');
+  expect(ddl.stdout).toContain('CREATE OR REPLACE VIEW');
+  const csv = path.join(dir, 'readings.csv');
+  await fs.writeFile(csv, 'meter_id,interval_start,interval_minutes,kwh,quality\n'
+    + 'MTR-0000000000001,2024-01-01T00:15:00Z,15,0.25,actual\nMTR-0000000000001,2024-01-01T00:30:00Z,15,0.5,estimated\n');
+  const ingest = node(['scripts/meterlake.cjs', '--lake', lake, 'ingest', csv]);
+  expect(ingest.status).toBe(0);
+  const query = node(['scripts/meterlake.cjs', '--lake', lake, 'query', 'select count(*) as n, sum(kwh) as kwh from readings_history', '--format', 'csv']);
   expect(query.stderr).toBe('');
-  expect(query.stdout).toBe('answer\n42\n');
+  expect(query.stdout).toBe('n,kwh\n2,0.75\n');
 });
