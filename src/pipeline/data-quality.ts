@@ -1,7 +1,7 @@
 import { sqlString, scratchName } from '../engine/duckdb-session';
 import type { Predicate } from '../iceberg/expressions';
 import { tableFor } from './lake-tables';
-import type { AfterCommitContext, AfterCommitHook } from './snapshot';
+import type { AfterCommitContext, AfterCommitHook, HookOutcome } from './snapshot';
 import { DATA_QUALITY } from './tables';
 import { registerTableView, writeRowsAsDataFiles } from './table-files';
 
@@ -12,8 +12,8 @@ import { registerTableView, writeRowsAsDataFiles } from './table-files';
  */
 export const dataQualityHook: AfterCommitHook = {
   name: 'data_quality',
-  async run(ctx: AfterCommitContext) {
-    if (!ctx.days.length) return;
+  async run(ctx: AfterCommitContext): Promise<HookOutcome> {
+    if (!ctx.days.length) return 'unchanged';
     const { ports } = ctx;
     const table = await tableFor(ports, DATA_QUALITY);
     const readings = scratchName('dq_readings');
@@ -51,6 +51,7 @@ export const dataQualityHook: AfterCommitHook = {
         removeWhere: (f) => changed.has(f.partition.day as number),
         summary: { 'meterlake.tag': ctx.tag },
       });
+      return 'rebuilt';
     } finally {
       await ports.session.run(`DROP TABLE ${rows}; DROP VIEW IF EXISTS ${readings}`);
     }
