@@ -1,8 +1,6 @@
 import { Option, type Command } from 'commander';
-import { registerKnownAtView } from '../../pipeline/known-at';
 import { formatRows, type OutputFormat } from '../format-rows';
-import { parseSnapshotSelector } from '../snapshot-arg';
-import { registerAllTables } from '../tables-view';
+import { queryLake } from '../query-lake';
 import { out, withLake } from './support';
 
 /** `meterlake query` */
@@ -14,12 +12,6 @@ export function registerQuery(program: Command): void {
     .option('--known-at <time>', 'meter_readings as known at an ISO time: latest versions received by then, rebuilt from readings_history')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
     .action(async (sql: string, opts, cmd: Command) => withLake(cmd, async (lake) => {
-      await registerAllTables(lake, opts.asOf ? parseSnapshotSelector(opts.asOf) : undefined);
-      if (opts.knownAt) {
-        const selector = parseSnapshotSelector(opts.knownAt);
-        if (!('asOfMs' in selector)) throw new Error(`--known-at needs an ISO time, got '${opts.knownAt}'`);
-        await registerKnownAtView(lake, 'meter_readings', selector.asOfMs);
-      }
-      out(formatRows(await lake.session.all(sql), opts.format as OutputFormat));
+      out(formatRows(await queryLake(lake, sql, { asOf: opts.asOf, knownAt: opts.knownAt }), opts.format as OutputFormat));
     }));
 }
