@@ -292,7 +292,10 @@ export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions =
   };
   // snapshot_log has a row per meter_readings snapshot or tag a run made; a run that made neither is not logged.
   if (committed || tagPlaced) await logRun(ports, result);
-  if (snapshot) {
+  // Hooks build from the snapshot the run's tag names; a re-run of a past date whose tag stays on an
+  // older snapshot has nothing to build (its outputs were built, and tagged, when that snapshot was).
+  const tagOnSnapshot = tagPlaced || tagged?.['snapshot-id'] === snapshot?.['snapshot-id'];
+  if (snapshot && tagOnSnapshot) {
     for (const hook of opts.hooks ?? []) {
       const outcome = await hook.run({ ports, tag, runDate, meterReadings, snapshot, days: [...changedDays] });
       result.hooks.push({ name: hook.name, outcome: outcome ?? 'rebuilt' });

@@ -15,7 +15,8 @@ import { registerTableView, writeRowsAsDataFiles } from '../../src/pipeline/tabl
 // (metadata pointers and snapshots of every table), never how long it takes.
 describe('daily run with nothing new', () => {
   let lake: LocalLake;
-  let lastDay = '';
+  const days: string[] = [];
+  const lastDay = () => days.at(-1)!;
 
   /** Per table: its metadata file (moves with any commit, refs included) and its snapshot count. */
   async function lakeState(): Promise<Record<string, { metadata: string; snapshots: number; refs: Record<string, bigint> }>> {
@@ -34,7 +35,8 @@ describe('daily run with nothing new', () => {
 
   beforeAll(async () => {
     lake = await openLocalLake(await mkdtemp(path.join(tmpdir(), 'meterlake-idle-')));
-    await runDemoIngest(lake, { meters: 8, days: 2, seed: 5, afterDay: async (day) => { lastDay = day; await run(day); } });
+    await runDemoIngest(lake, { meters: 8, days: 2, seed: 5, afterDay: async (day) => { days.push(day); await run(day); } });
+    expect(days.length).toBeGreaterThan(1);
   }, 120_000);
 
   afterAll(async () => {
@@ -45,11 +47,21 @@ describe('daily run with nothing new', () => {
   test('re-running the same date commits nothing to any table and says so', async () => {
     const before = await lakeState();
 
-    const result = await run(lastDay);
+    const result = await run(lastDay());
 
     expect(nothingDone(result)).toBe(true);
     expect(await lakeState()).toEqual(before);
     expect(describeRun(result)).toMatch(/^nothing new since readings_history snapshot \d+; nothing done/);
+  });
+
+  test('re-running a past date, whose tag names an older snapshot, moves no tag of any table', async () => {
+    const before = await lakeState();
+
+    const result = await run(days[0]);
+
+    expect(nothingDone(result)).toBe(true);
+    expect(result.hooks).toEqual([]);
+    expect(await lakeState()).toEqual(before);
   });
 
   test('a new date tags the existing meter_readings and gold snapshots, and rebuilds nothing', async () => {
