@@ -86,17 +86,26 @@ export async function landLocalFile(lake: { store: LocalStore; tempDir: string; 
   }
 }
 
+/** What a series of commit rounds did, each count matching the table it went to. */
 export interface IngestTotals {
   objects: number;
+  /** Rows read from every object: accepted readings + reference rows + rejected. */
   rowsIn: number;
+  /** Readings appended to readings_history. */
   accepted: number;
+  /** Rows appended to rejected_readings (readings and reference rows alike). */
   rejected: number;
+  /** Reference drops ingested and the rows they carried (each drop replaces the reference tables). */
+  referenceDrops: number;
+  referenceRows: number;
   quarantined: CommitRequest[];
   skipped: number;
   duplicates: number;
 }
 
-export const emptyTotals = (): IngestTotals => ({ objects: 0, rowsIn: 0, accepted: 0, rejected: 0, quarantined: [], skipped: 0, duplicates: 0 });
+export const emptyTotals = (): IngestTotals => ({
+  objects: 0, rowsIn: 0, accepted: 0, rejected: 0, referenceDrops: 0, referenceRows: 0, quarantined: [], skipped: 0, duplicates: 0,
+});
 
 /** Ingest a group of landed objects and commit them as one round (one snapshot per table). */
 export async function ingestAndCommit(
@@ -117,7 +126,12 @@ export async function ingestAndCommit(
   for (const r of summary.committed) {
     totals.objects++;
     totals.rowsIn += r.rowsIn;
-    totals.accepted += r.accepted;
+    if (r.reference) {
+      totals.referenceDrops++;
+      totals.referenceRows += r.accepted;
+    } else {
+      totals.accepted += r.accepted;
+    }
     totals.rejected += r.rejected;
     if (r.status === 'quarantined') totals.quarantined.push(r);
     if (r.status === 'skipped') totals.skipped++;

@@ -1,9 +1,8 @@
 import { Option, type Command } from 'commander';
 import type { SnapshotSelector } from '../../iceberg/scan';
-import { registerKnownAtView } from '../../pipeline/known-at';
 import { formatRows, type OutputFormat } from '../format-rows';
 import { isoTime, snapshotSelector } from '../option-parsers';
-import { registerAllTables } from '../tables-view';
+import { queryLake } from '../query-lake';
 import { formatOption, out, withExistingLake } from './support';
 
 /** `meterlake query` */
@@ -20,8 +19,6 @@ export function registerQuery(program: Command): void {
       .argParser(isoTime).conflicts('asOf'))
     .addOption(formatOption())
     .action(async (sql: string, opts: { asOf?: SnapshotSelector; knownAt?: number; format: OutputFormat }, cmd: Command) => withExistingLake(cmd, async (lake) => {
-      await registerAllTables(lake, opts.asOf);
-      if (opts.knownAt !== undefined) await registerKnownAtView(lake, 'meter_readings', opts.knownAt);
-      out(formatRows(await lake.session.all(sql), opts.format));
+      out(formatRows(await queryLake(lake, sql, { asOf: opts.asOf, knownAtMs: opts.knownAt }), opts.format));
     }));
 }
