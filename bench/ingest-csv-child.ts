@@ -6,9 +6,12 @@
  *   ours   <csv> <lakeDir> [threads] [memoryLimit]  ingestObject + commitBatches of landing/default/readings/<csv name>
  *   stages <csv> <lakeDir> [threads] [memoryLimit]  the same work step by step (parse, write history, write rejects,
  *                                                   commit), timing every SQL statement and sampling RSS per stage
+ *   command <csv> <lakeDir> [-] [memoryLimit]       the whole `meterlake ingest <csv>` in a fresh lake, as a user runs
+ *                                                   it: wall time from starting the process to its exit
  * memoryLimit '-' = DuckDB's default (80% of RAM; the lake gets 'none', overriding its 1GB default). The lake's DuckDB
  * temp directory is <lakeDir>/.tmp/duckdb.
  */
+import { spawnSync } from 'node:child_process';
 import { link, mkdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -161,9 +164,25 @@ async function stages(): Promise<void> {
   }));
 }
 
-const modes: Record<string, () => Promise<void>> = { floor, ours, stages };
+/** `meterlake ingest <csv>` as its own process (the lake's default memory limit unless one is given). */
+async function command(): Promise<void> {
+  await rm(workDir, { recursive: true, force: true });
+  const cli = path.resolve(__dirname, '..', 'scripts', 'meterlake.cjs');
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (memoryArg) env.METERLAKE_DUCKDB_MEMORY_LIMIT = memoryLimit ?? 'none';
+  const t0 = performance.now();
+  const run = spawnSync(process.execPath, [cli, '--lake', workDir, 'ingest', csv], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const seconds = (performance.now() - t0) / 1000;
+  await rm(workDir, { recursive: true, force: true });
+  const rows = /rows in: (\d+)/.exec(run.stdout)?.[1];
+  if (run.status !== 0 || !rows) throw new Error(`meterlake ingest exited with ${run.status}\n${run.stdout}\n${run.stderr}`);
+  const accepted = /accepted: (\d+)/.exec(run.stdout)?.[1];
+  console.log(JSON.stringify({ mode, rows: Number(rows), accepted: Number(accepted), seconds }));
+}
+
+const modes: Record<string, () => Promise<void>> = { floor, ours, stages, command };
 if (!modes[mode] || !csv || !workDir) {
-  console.error('usage: ingest-csv-child.ts floor|ours|stages <csv> <workDir> [threads] [memoryLimit|-]');
+  console.error('usage: ingest-csv-child.ts floor|ours|stages|command <csv> <workDir> [threads] [memoryLimit|-]');
   process.exit(2);
 }
 modes[mode]().catch((error: unknown) => {

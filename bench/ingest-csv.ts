@@ -8,13 +8,18 @@
  *   ours           ingestObject + commitBatches of the file as landing/default/readings/<file> in a fresh lake
  *   ours, 1GB      the same with DuckDbSession memory_limit 1GB (temp directory in the lake's .tmp/)
  *   stages         the same work step by step, with per-stage time, per-stage peak RSS and the slow SQL statements
- * Peak RSS is `/usr/bin/time -v` "Maximum resident set size" of the child.
+ *   command        the whole `meterlake ingest <file>` in a fresh lake, as its own process: wall time from
+ *                  start to exit (process start, module loading, copying the file into landing/ with its
+ *                  MD5, the ingest, the commit); --no-command leaves it out
+ * Peak RSS is `/usr/bin/time -v` "Maximum resident set size" of the child (for `command`, the largest of
+ * the child and the command's process).
  *
  * With --quoted every field of the file is quoted (as spreadsheet exports write CSV).
  *
  * Usage: npx tsx bench/ingest-csv.ts [--rows 10000000[,33000000]] [--reps 1] [--memory -,1GB]
- *                                    [--threads <n>] [--no-stages] [--timeout-min 10] [--quoted]
+ *                                    [--threads <n>] [--no-stages] [--no-command] [--timeout-min 10] [--quoted]
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, stat } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -27,6 +32,7 @@ const reps = Number(argValue('--reps') ?? 1);
 const memories = (argValue('--memory') ?? '-,1GB').split(',');
 const threads = argValue('--threads') ?? '';
 const withStages = !process.argv.includes('--no-stages');
+const withCommand = !process.argv.includes('--no-command');
 const quoted = process.argv.includes('--quoted');
 const timeoutMs = Number(argValue('--timeout-min') ?? 10) * 60_000;
 const dataDir = path.resolve(__dirname, 'data');
@@ -73,6 +79,8 @@ async function measure(label: string, args: string[]): Promise<ChildResult | str
 
 async function main(): Promise<void> {
   await mkdir(dataDir, { recursive: true });
+  // Build the command now if its sources changed, so no measured run pays for the build.
+  if (withCommand) execFileSync(process.execPath, [path.resolve(__dirname, '..', 'scripts', 'cli-build.cjs')], { stdio: 'inherit' });
   const stageReports: string[] = [];
   for (const rows of sizes) {
     const csv = await generateCsv(rows);
@@ -91,6 +99,13 @@ async function main(): Promise<void> {
         const label = memory === '-' ? 'ours' : `ours, memory_limit ${memory}`;
         if (failures.has(label)) continue;
         add(label, await measure(label, ['ours', csv, path.join(dataDir, 'work-lake'), threads, memory]));
+      }
+      if (withCommand) {
+        for (const memory of memories) {
+          const label = `whole command: meterlake ingest${memory === '-' ? ', memory_limit none' : `, memory_limit ${memory}`}`;
+          if (failures.has(label)) continue;
+          add(label, await measure(label, ['command', csv, path.join(dataDir, 'work-command'), '', memory]));
+        }
       }
     }
     if (withStages) {

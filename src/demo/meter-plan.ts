@@ -1,5 +1,5 @@
 import { DAY_MS, DEMO_SOURCES, isoDate, type ResolvedDemoOptions } from './options';
-import { Rng, Stream } from './prng';
+import { Rng, Stream, urnUuid } from './prng';
 import type {
   AgreementRow, DemoSource, MeterInfo, MeterpointRow, ProductRow, ReferenceData, Region,
 } from './types';
@@ -28,6 +28,7 @@ export interface PlannedAgreement {
 /** Everything the generator knows about one meter. */
 export interface MeterPlan {
   index: number;
+  /** A 10-character hex id; for a Green Button meter, its UsagePoint's atom id (a urn:uuid). */
   meterId: string;
   source: DemoSource;
   minutes: 15 | 30 | 60;
@@ -86,10 +87,12 @@ export function planDemo(options: ResolvedDemoOptions): DemoPlan {
   let octopusCount = 0;
   for (let index = 0; index < options.meters; index++) {
     const rng = Rng.of(seed, Stream.meters, index);
-    let meterId = rng.hex(10);
-    while (ids.has(meterId)) meterId = rng.hex(10);
-    ids.add(meterId);
     const source = sources[index];
+    // Green Button meters are known by their UsagePoint's atom id (the parser's meter id).
+    const drawId = () => (source === 'greenbutton' ? urnUuid('UsagePoint', rng.hex(10)) : rng.hex(10));
+    let meterId = drawId();
+    while (ids.has(meterId)) meterId = drawId();
+    ids.add(meterId);
     const joins = days >= 2 && rng.next() < options.joinShare;
     const joinDay = joins ? rng.int(1, days - 1) : 0;
     const historyStartDay = joins ? Math.max(0, joinDay - rng.int(3, 30)) : 0;

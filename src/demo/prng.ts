@@ -16,6 +16,13 @@ export function mixSeed(...parts: number[]): number {
   return h >>> 0;
 }
 
+/** A stable urn:uuid from labels (so files are byte-identical per seed). */
+export function urnUuid(...labels: (number | string)[]): string {
+  const numbers = labels.map((label) => (typeof label === 'number' ? label : mixSeed(...Array.from(label, (c) => c.charCodeAt(0)))));
+  const hex = [1, 2, 3, 4].map((i) => mixSeed(i, ...numbers).toString(16).padStart(8, '0')).join('');
+  return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** mulberry32: a fast 32-bit generator, good enough for synthetic data. */
 export class Rng {
   private state: number;

@@ -83,6 +83,23 @@ async function assertFieldIds(session: DuckDbSession, allPaths: readonly string[
   for (const p of localPaths) filesWithFieldIds.add(p);
 }
 
+/** Registers `viewName` as a table with `schema`'s columns and no rows. */
+export async function createEmptyView(session: DuckDbSession, viewName: string, schema: Schema): Promise<void> {
+  const typedNulls = schema.fields.map((column) => `CAST(NULL AS ${duckDbType(column.type)}) AS ${sqlIdent(column.name)}`);
+  await session.run(`CREATE OR REPLACE VIEW ${sqlIdent(viewName)} AS SELECT ${typedNulls.join(', ')} WHERE false`);
+}
+
+/**
+ * Registers `viewName` with `schema`'s columns as a view that fails with `message` when read, so
+ * a version that cannot be known is an error in the query that reads it, never an empty answer
+ * (every column and the row filter raise it; only a LIMIT 0 probe reads nothing).
+ */
+export async function createUnavailableView(session: DuckDbSession, viewName: string, schema: Schema, message: string): Promise<void> {
+  const fail = `error(${sqlString(message)})`;
+  const failing = schema.fields.map((column) => `CAST(${fail} AS ${duckDbType(column.type)}) AS ${sqlIdent(column.name)}`);
+  await session.run(`CREATE OR REPLACE VIEW ${sqlIdent(viewName)} AS SELECT ${failing.join(', ')} FROM (SELECT 1) WHERE ${fail} IS NULL`);
+}
+
 /** Registers `viewName` as the rows of `tasks` with their deletes applied, columns typed by `schema`. */
 export async function createScanView(
   session: DuckDbSession,
@@ -93,11 +110,7 @@ export async function createScanView(
 ): Promise<void> {
   const columns: readonly SchemaColumn[] = schema.fields;
   const view = sqlIdent(viewName);
-  if (tasks.length === 0) {
-    const typedNulls = columns.map((column) => `CAST(NULL AS ${duckDbType(column.type)}) AS ${sqlIdent(column.name)}`);
-    await session.run(`CREATE OR REPLACE VIEW ${view} AS SELECT ${typedNulls.join(', ')} WHERE false`);
-    return;
-  }
+  if (tasks.length === 0) return createEmptyView(session, viewName, schema);
 
   const localOf = await resolveAll(
     tasks.flatMap((task) => [task.dataFile.file_path, ...task.deletes.map((d) => d.file.file_path)]),

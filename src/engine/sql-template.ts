@@ -6,10 +6,11 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { REPO_ROOT } from '../repo-root';
 import { sqlIdent } from './sql-quote';
 
 /** The folder holding the portable SQL files. */
-export const SQL_ROOT = path.join(__dirname, '../../sql');
+export const SQL_ROOT = path.join(REPO_ROOT, 'sql');
 /** Views analysts and the dashboard query; other templates reference them by slot. */
 export const SQL_VIEWS_DIR = path.join(SQL_ROOT, 'views');
 /** Gold (analytics) tables: each file a SELECT whose result becomes an Iceberg table. */

@@ -5,7 +5,7 @@ import { cutFile, type FirstPartScan, type PartRead, withPartFiles } from './csv
 import type { FastReadPlan } from './csv-read-plan';
 import type { SourceProfile } from './source-profiles';
 import { tempName } from './sql-names';
-import { contextColumns, kwhSql, MAX_METER_ID_LENGTH, MAX_START, MIN_START, profileValidationSpec, qualitySql } from './validate';
+import { contextColumns, kwhSql, MAX_METER_ID_LENGTH, MAX_START, MIN_START, profileValidationSpec, qualitySql, subMicrosecondFraction } from './validate';
 
 /**
  * The fast path of a utility CSV: numeric columns typed by DuckDB's reader (its typed parse
@@ -189,7 +189,7 @@ function fastAcceptedSql(
   const start = profile.timestamp.labels === 'end' ? `${label} - to_minutes(CAST(${minutes} AS BIGINT))` : label;
   const quality = c.quality ? sqlIdent(c.quality) : 'CAST(NULL AS VARCHAR)';
   const typed = `SELECT row_number() OVER () + ${read.offset} AS source_row, ${sqlIdent(c.meterId)} AS meter_id,
-      ${start} AS interval_start, ${minutes} AS minutes_i, ${valueDouble} AS value_d, 0 AS value_pow10, ${quality} AS quality
+      ${start} AS interval_start, ${ts} AS ts_text, ${minutes} AS minutes_i, ${valueDouble} AS value_d, 0 AS value_pow10, ${quality} AS quality
     FROM ${reader}`;
   const converted = `SELECT *, ${kwhSql(spec, 'minutes_i')} AS kwh, ${qualitySql(profile)} AS quality_c FROM (${typed})`;
   // No check asks for NOT NULL: a NULL anywhere makes its check NULL, which fails like false.
@@ -207,7 +207,9 @@ function fastAcceptedSql(
     `kwh BETWEEN ${profile.allowNegative ? '-1.7976931348623157e308' : '0'} AND ${profile.maxKwhPerInterval}`,
     `quality_c IS NOT NULL`,
     `interval_start >= TIMESTAMPTZ '${MIN_START}' AND interval_start < TIMESTAMPTZ '${MAX_START}'`,
-    'epoch_ms(interval_start) % (60000 * CAST(minutes_i AS BIGINT)) = 0',
+    'epoch_us(interval_start) % (60000000 * CAST(minutes_i AS BIGINT)) = 0',
+    // The cast drops fraction digits beyond microseconds; the full path refuses a non-zero one.
+    `strlen(ts_text) <= ${'2021-01-01T00:00:00.000000'.length + timestampSuffix.length} OR NOT ${subMicrosecondFraction('ts_text')}`,
   ];
   const ctxColumns = contextColumns(ctx);
   // A one-value ENUM is written as the same dictionary-encoded UTF8 column as a string constant,

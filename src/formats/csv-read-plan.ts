@@ -49,6 +49,8 @@ export async function planCsvRead<T>(
   options: CsvReadOptions,
 ): Promise<CsvReadPlan> {
   if (options.fastPath === false) return FULL_PATH;
+  // A profile's own meter-id pattern is a regex per row: the full path applies it.
+  if (profile.meterIdPattern !== undefined) return FULL_PATH;
   const timestampSuffix = fastTimestampSuffix(profile, head.names, head.firstDataLine);
   if (!timestampSuffix) return FULL_PATH;
   const threads = Number(await session.scalar(`SELECT current_setting('threads')`));

@@ -19,7 +19,10 @@ interface ReadingType {
 }
 
 interface Feed {
-  /** UsagePoint key ('UsagePoint/<id>') → meter id (the entry title, else the id). */
+  /**
+   * UsagePoint key ('UsagePoint/<id>') → meter id: the entry's atom id, its permanent, universally
+   * unique identity (the title is a display name, often the same for every meter of a customer).
+   */
   usagePoints: Map<string, string>;
   /** MeterReading key → ReadingType key (from its rel="related" link). */
   meterReadings: Map<string, string>;
@@ -69,7 +72,7 @@ export async function parseGreenButtonXml<T>(
         unit: 'Wh',
         fixedMinutes: null,
         fieldNames: {
-          meterId: 'UsagePoint',
+          meterId: 'UsagePoint id',
           timestamp: 'timePeriod.start',
           minutes: 'timePeriod.duration (minutes)',
           value: 'value',
@@ -99,8 +102,8 @@ async function writeBlockMap(session: DuckDbSession, table: string, feed: Feed, 
     if (!type) {
       throw new FileRejectedError(file, 'unresolved_reading_type', `IntervalBlock of ${meterReading || '(no link)'} has no ReadingType in the feed`);
     }
-    const usagePoint = meterReading.split('/MeterReading/')[0];
-    const meterId = feed.usagePoints.get(usagePoint) ?? usagePoint.split('/')[1] ?? null;
+    // No UsagePoint entry (or one without an atom id): the readings have no meter and are rejected.
+    const meterId = feed.usagePoints.get(meterReading.split('/MeterReading/')[0]) || null;
     rows.push(`(${sqlString(ref)}, ${meterId ? sqlString(meterId) : 'NULL'}, ${type.pow10}, ${type.intervalSeconds ? sqlString(type.intervalSeconds) : 'NULL'})`);
   }
   await session.run(`CREATE TEMP TABLE ${table} (ref VARCHAR, meter_id VARCHAR, pow10 INTEGER, interval_seconds VARCHAR)`);
@@ -121,7 +124,8 @@ function meterReadingKey(href: string): string | undefined {
 
 interface EntryState {
   ordinal: number;
-  title: string;
+  /** The entry's atom:id. */
+  id: string;
   links: { rel: string; href: string }[];
   kind: string | null;
   readingType: ReadingType;
@@ -159,7 +163,7 @@ async function streamFeed(localPath: string, writer: StagingWriter, profile: Sou
     text = '';
     if (name === 'entry') {
       entries += 1;
-      entry = { ordinal: entries, title: '', links: [], kind: null, readingType: { uom: null, pow10: 0, intervalSeconds: null } };
+      entry = { ordinal: entries, id: '', links: [], kind: null, readingType: { uom: null, pow10: 0, intervalSeconds: null } };
     } else if (entry && name === 'link') {
       entry.links.push({ rel: String(tag.attributes.rel ?? 'alternate'), href: String(tag.attributes.href ?? '') });
     } else if (entry && parent(path) === 'content' && entry.kind === null) {
@@ -189,7 +193,7 @@ async function streamFeed(localPath: string, writer: StagingWriter, profile: Sou
         reading = null;
       }
     } else if (entry) {
-      if (name === 'title' && within === 'entry') entry.title = value;
+      if (name === 'id' && within === 'entry') entry.id = value;
       else if (name === 'uom') entry.readingType.uom = value;
       else if (name === 'powerOfTenMultiplier') entry.readingType.pow10 = Number.parseInt(value, 10) || 0;
       else if (name === 'intervalLength') entry.readingType.intervalSeconds = value;
@@ -227,7 +231,7 @@ function recordEntry(feed: Feed, entry: EntryState): void {
   const up = entry.links.find((l) => l.rel === 'up')?.href ?? '';
   if (entry.kind === 'UsagePoint') {
     const key = resourceKey(self, 'UsagePoint') ?? resourceKey(up, 'UsagePoint');
-    if (key) feed.usagePoints.set(key.split('/').slice(0, 2).join('/'), entry.title || key.split('/')[1]);
+    if (key) feed.usagePoints.set(key.split('/').slice(0, 2).join('/'), entry.id);
   } else if (entry.kind === 'MeterReading') {
     const key = meterReadingKey(self) ?? meterReadingKey(up);
     const related = entry.links.map((l) => resourceKey(l.href, 'ReadingType')).find((k) => k !== undefined);

@@ -10,7 +10,7 @@ export const ROW_REJECT_REASONS = {
   /** CSV record the reader could not split for another reason (e.g. longer than max_line_size). */
   malformed_record: 'the record could not be read',
   missing_field: 'a required field is empty or absent',
-  invalid_meter_id: 'the meter id is too long or contains control characters',
+  invalid_meter_id: 'the meter id is too long, contains control characters or does not match the profile meterIdPattern',
   invalid_timestamp: 'the timestamp cannot be parsed with the profile format',
   timestamp_missing_offset: 'the timestamp has no UTC offset and the profile has no time zone',
   nonexistent_local_time: 'the local time does not exist (skipped by a daylight-saving change)',
@@ -18,7 +18,7 @@ export const ROW_REJECT_REASONS = {
   timestamp_out_of_range: 'the interval starts before 2000 or after 2099',
   invalid_number: 'a numeric field cannot be parsed',
   interval_minutes_not_allowed: 'interval_minutes is not one of 5, 15, 30, 60',
-  misaligned_interval: 'interval_start is not a multiple of interval_minutes (in UTC)',
+  misaligned_interval: 'interval_start is not a multiple of interval_minutes (in UTC, to the microsecond)',
   kwh_not_finite: 'the energy value is NaN or infinite',
   negative_kwh: 'the energy value is negative and the profile forbids export',
   kwh_above_max: 'the energy value is above the profile maximum per interval',

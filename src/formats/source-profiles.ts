@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QUALITIES, type Quality } from './canonical';
+import { REPO_ROOT } from '../repo-root';
 
 /** Input formats a source profile can declare. */
 export const READING_FORMATS = ['csv', 'octopus-json', 'green-button-xml'] as const;
@@ -64,7 +65,13 @@ export interface SourceProfile {
   settlementTimezone: string;
   /** Format of files under `landing/<source>/reference/` (e.g. the Octopus SQLite database). */
   referenceFormat?: 'sqlite';
+  /**
+   * Regular expression a (trimmed) meter id must match as a whole, on top of the rule every
+   * profile has (at most 64 characters, MAX_METER_ID_LENGTH in validate.ts, no control character). @default absent
+   */
+  meterIdPattern?: string;
 }
+
 
 /** The config file could not be used; `problems` lists every problem found. */
 export class SourceProfileError extends Error {
@@ -79,7 +86,7 @@ export class SourceProfileError extends Error {
 
 export const SOURCE_PROFILES_VERSION = 1;
 export const DEFAULT_SOURCE = 'default';
-export const DEFAULT_SOURCES_PATH = join(__dirname, '..', '..', 'config', 'sources.json');
+export const DEFAULT_SOURCES_PATH = join(REPO_ROOT, 'config', 'sources.json');
 
 const IDENTITY_QUALITY: Record<string, Quality> = { actual: 'actual', estimated: 'estimated', substituted: 'substituted' };
 
@@ -143,6 +150,7 @@ export function parseSourceProfiles(document: unknown, file = '<inline>'): Map<s
 const PROFILE_KEYS = new Set([
   'format', 'description', 'columns', 'delimiter', 'quote', 'decimalSeparator', 'allowExtraColumns', 'timestamp',
   'intervalMinutes', 'unit', 'quality', 'maxKwhPerInterval', 'allowNegative', 'settlementTimezone', 'referenceFormat',
+  'meterIdPattern',
 ]);
 
 /** User fields merged over the defaults of the profile's format, then checked. */
@@ -264,6 +272,24 @@ function checkProfile(p: SourceProfile, at: string, problems: string[]): void {
   if (p.referenceFormat !== undefined && p.referenceFormat !== 'sqlite') {
     problems.push(`${at}.referenceFormat: expected "sqlite" or no entry, got ${JSON.stringify(p.referenceFormat)}`);
   }
+  const patternProblem = meterIdPatternProblem(p.meterIdPattern);
+  if (patternProblem) problems.push(`${at}.meterIdPattern: ${patternProblem}, got ${JSON.stringify(p.meterIdPattern)}`);
+}
+
+/**
+ * What is wrong with a meter-id pattern; undefined when fine or absent. It runs in DuckDB (RE2), so
+ * it must also compile in JavaScript and use none of the constructs RE2 lacks (lookaround, backreferences).
+ */
+function meterIdPatternProblem(pattern: unknown): string | undefined {
+  if (pattern === undefined) return undefined;
+  if (!isNonEmptyString(pattern)) return 'expected a regular expression';
+  try {
+    new RegExp(pattern, 'u');
+  } catch (error) {
+    return `not a valid regular expression (${(error as Error).message})`;
+  }
+  if (/\\(?:[1-9]|k<)|\(\?<?[=!]/.test(pattern)) return 'lookaround and backreferences are not supported (DuckDB regular expressions are RE2)';
+  return undefined;
 }
 
 function checkTimestamp(p: SourceProfile, at: string, problems: string[]): void {

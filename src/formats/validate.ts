@@ -27,6 +27,7 @@ export interface ValidationSpec {
 /** Earliest and latest plausible interval start. */
 export const MIN_START = '2000-01-01 00:00:00+00';
 export const MAX_START = '2100-01-01 00:00:00+00';
+/** Longest meter id any profile accepts, in characters (a Green Button usage point's urn:uuid is 45). */
 export const MAX_METER_ID_LENGTH = 64;
 
 /** Validation of rows whose timestamps, unit and column names come from the source profile. */
@@ -298,6 +299,20 @@ function rejectedRowsSql(checkedSql: string, spec: ValidationSpec): string {
     FROM (${checkedSql}) WHERE check_no > 0`;
 }
 
+/**
+ * An ISO-8601 text as DuckDB's cast reads it: RFC 3339 (§5.6) allows a lower-case `t` and `z`,
+ * which the cast refuses. Messages quote `ts` itself, as received.
+ */
+const ISO_TS = `translate(ts, 'tz', 'TZ')`;
+
+/**
+ * True when an RFC 3339 text has fraction digits beyond the microseconds the cast keeps (it drops
+ * them) and one of them is not zero: the instant is then not on a whole second.
+ */
+export function subMicrosecondFraction(column: string): string {
+  return `(contains(${column}, '.') AND regexp_matches(${column}, ':\\d\\d\\.\\d{6}\\d*[1-9]'))`;
+}
+
 /** True when an ISO-8601 text ends in a UTC offset (Z, ±hh, ±hhmm, ±hh:mm); string tests, cheaper than a regex. */
 const HAS_OFFSET = `(length(ts) > 10 AND (right(ts, 1) IN ('Z', 'z') OR substr(ts, length(ts) - 5, 1) IN ('+', '-')
   OR substr(ts, length(ts) - 4, 1) IN ('+', '-') OR substr(ts, length(ts) - 2, 1) IN ('+', '-')))`;
@@ -310,8 +325,8 @@ function labelParseSql(spec: ValidationSpec): string {
   }
   const { format, timezone } = spec.profile.timestamp;
   if (format === 'iso8601') {
-    return `CASE WHEN has_offset THEN TRY_CAST(ts AS TIMESTAMPTZ) END AS label_tstz,
-            CASE WHEN NOT has_offset THEN TRY_CAST(ts AS TIMESTAMP) END AS label_local`;
+    return `CASE WHEN has_offset THEN TRY_CAST(${ISO_TS} AS TIMESTAMPTZ) END AS label_tstz,
+            CASE WHEN NOT has_offset THEN TRY_CAST(${ISO_TS} AS TIMESTAMP) END AS label_local`;
   }
   if (format.includes('%z') || !timezone) {
     return `try_strptime(ts, ${sqlString(format)}) AS label_tstz, CAST(NULL AS TIMESTAMP) AS label_local`;
@@ -341,6 +356,7 @@ function rowChecks(spec: ValidationSpec): Check[] {
   const zone = localTimezone(spec);
   const allowed = ALLOWED_INTERVAL_MINUTES.join(', ');
   const tsFormat = spec.timestamps === 'epoch-seconds' ? 'Unix seconds' : profile.timestamp.format;
+  const isoText = spec.timestamps === 'profile' && profile.timestamp.format === 'iso8601';
   const checks: Check[] = [
     missing('meter_id', f.meterId),
     {
@@ -348,14 +364,21 @@ function rowChecks(spec: ValidationSpec): Check[] {
       fails: `length(meter_id) > ${MAX_METER_ID_LENGTH} OR regexp_matches(meter_id, '[[:cntrl:]]')`,
       field: f.meterId,
       value: 'meter_id',
-      message: `format('meter id {} is longer than ${MAX_METER_ID_LENGTH} characters or contains control characters', meter_id)`,
+      message: `format('{} {} is longer than ${MAX_METER_ID_LENGTH} characters or contains control characters', ${sqlString(f.meterId)}, meter_id)`,
     },
+    ...(profile.meterIdPattern === undefined ? [] : [{
+      reason: 'invalid_meter_id',
+      fails: `NOT regexp_full_match(meter_id, ${sqlString(profile.meterIdPattern)})`,
+      field: f.meterId,
+      value: 'meter_id',
+      message: `format('{} {} does not match the meter id pattern {} of profile {}', ${sqlString(f.meterId)}, meter_id, ${sqlString(profile.meterIdPattern)}, ${name})`,
+    }]),
     missing('ts', f.timestamp),
   ];
-  if (spec.timestamps === 'profile' && profile.timestamp.format === 'iso8601' && !zone) {
+  if (isoText && !zone) {
     checks.push({
       reason: 'timestamp_missing_offset',
-      fails: `NOT has_offset AND TRY_CAST(ts AS TIMESTAMP) IS NOT NULL`,
+      fails: `NOT has_offset AND TRY_CAST(${ISO_TS} AS TIMESTAMP) IS NOT NULL`,
       field: f.timestamp,
       value: 'ts',
       message: `format('{} {} has no UTC offset; profile {} needs one (e.g. 2021-01-01T00:30:00+00:00)', ${sqlString(f.timestamp)}, ts, ${name})`,
@@ -445,14 +468,15 @@ function rowChecks(spec: ValidationSpec): Check[] {
       fails: `interval_start < TIMESTAMPTZ '${MIN_START}' OR interval_start >= TIMESTAMPTZ '${MAX_START}'`,
       field: f.timestamp,
       value: 'ts',
-      message: `format('interval_start {} is before 2000 or after 2099', strftime(interval_start, '%Y-%m-%dT%H:%M:%SZ'))`,
+      message: `format('{} {} puts the interval start before 2000 or after 2099', ${sqlString(f.timestamp)}, ts)`,
     },
     {
       reason: 'misaligned_interval',
-      fails: `epoch_ms(interval_start) % (60000 * CAST(minutes_i AS BIGINT)) <> 0`,
+      // Microseconds, the cast's precision: a start of 00:30:00.0005 is not on a minute.
+      fails: `epoch_us(interval_start) % (60000000 * CAST(minutes_i AS BIGINT)) <> 0${isoText ? ` OR ${subMicrosecondFraction('ts')}` : ''}`,
       field: f.timestamp,
       value: 'ts',
-      message: `format('interval_start {} is not aligned to {} minutes', strftime(interval_start, '%Y-%m-%dT%H:%M:%SZ'), CAST(minutes_i AS INTEGER))`,
+      message: `format('{} {} is not aligned to {} minutes', ${sqlString(f.timestamp)}, ts, CAST(minutes_i AS INTEGER))`,
     },
   );
   return checks;

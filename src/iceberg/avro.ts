@@ -8,22 +8,34 @@ import avro from 'avsc';
  * and avsc only encodes and decodes the records (ICEBERG.md §2.7).
  */
 
-/** A long that stays exact: numbers when they fit a double, bigint beyond 2^53 (snapshot ids). */
-const LongType = avro.types.LongType.__with({
-  fromBuffer: (buf: Buffer) => {
-    const v = buf.readBigInt64LE();
-    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
-  },
-  toBuffer: (n: number | bigint) => {
-    const buf = Buffer.alloc(8);
-    buf.writeBigInt64LE(BigInt(n));
-    return buf;
-  },
-  fromJSON: (v: number | string) => BigInt(v),
-  toJSON: (n: number | bigint) => Number(n),
-  isValid: (n: unknown) => typeof n === 'bigint' || Number.isInteger(n),
-  compare: (a: number | bigint, b: number | bigint) => (BigInt(a) === BigInt(b) ? 0 : BigInt(a) < BigInt(b) ? -1 : 1),
-});
+/**
+ * The types every container needs, built on first use rather than at import: the built `meterlake`
+ * command loads avsc only when it first touches a manifest (see scripts/cli-build.cjs).
+ */
+let baseTypesBuilt: { long: avro.Type; metadataMap: avro.Type; count: avro.Type } | undefined;
+function baseTypes() {
+  baseTypesBuilt ??= {
+    /** A long that stays exact: numbers when they fit a double, bigint beyond 2^53 (snapshot ids). */
+    long: avro.types.LongType.__with({
+      fromBuffer: (buf: Buffer) => {
+        const v = buf.readBigInt64LE();
+        return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+      },
+      toBuffer: (n: number | bigint) => {
+        const buf = Buffer.alloc(8);
+        buf.writeBigInt64LE(BigInt(n));
+        return buf;
+      },
+      fromJSON: (v: number | string) => BigInt(v),
+      toJSON: (n: number | bigint) => Number(n),
+      isValid: (n: unknown) => typeof n === 'bigint' || Number.isInteger(n),
+      compare: (a: number | bigint, b: number | bigint) => (BigInt(a) === BigInt(b) ? 0 : BigInt(a) < BigInt(b) ? -1 : 1),
+    }),
+    metadataMap: avro.Type.forSchema({ type: 'map', values: 'bytes' }),
+    count: avro.Type.forSchema('long'),
+  };
+  return baseTypesBuilt;
+}
 
 /** Built types by schema JSON: Type.forSchema is costly and every manifest of a table shares a few schemas. */
 const typeCache = new Map<string, avro.Type>();
@@ -38,15 +50,13 @@ export function avroType(schema: object): avro.Type {
 function cachedType(key: string, schemaOf: () => object): avro.Type {
   let type = typeCache.get(key);
   if (!type) {
-    type = avro.Type.forSchema(schemaOf() as avro.Schema, { registry: { long: LongType } as unknown as avro.Schema[] as never });
+    type = avro.Type.forSchema(schemaOf() as avro.Schema, { registry: { long: baseTypes().long } as unknown as avro.Schema[] as never });
     if (typeCache.size >= TYPE_CACHE_MAX) typeCache.clear();
     typeCache.set(key, type);
   }
   return type;
 }
 
-const metadataMapType = avro.Type.forSchema({ type: 'map', values: 'bytes' });
-const countType = avro.Type.forSchema('long');
 const MAGIC = Buffer.from('Obj\x01', 'latin1');
 
 /** Encode records into an Avro object-container file with the raw schema in its header. */
@@ -62,11 +72,11 @@ export function writeAvroContainer(
   for (const [k, v] of Object.entries(metadata)) meta[k] = Buffer.from(v, 'utf8');
   meta['avro.schema'] = Buffer.from(JSON.stringify(schema), 'utf8');
   meta['avro.codec'] = Buffer.from(codec, 'utf8');
-  const header = Buffer.concat([MAGIC, metadataMapType.toBuffer(meta), sync]);
+  const header = Buffer.concat([MAGIC, baseTypes().metadataMap.toBuffer(meta), sync]);
   if (records.length === 0) return header;
   const body = Buffer.concat(records.map((r) => type.toBuffer(r)));
   const data = codec === 'deflate' ? deflateRawSync(body) : body;
-  return Buffer.concat([header, countType.toBuffer(records.length), countType.toBuffer(data.length), data, sync]);
+  return Buffer.concat([header, baseTypes().count.toBuffer(records.length), baseTypes().count.toBuffer(data.length), data, sync]);
 }
 
 export interface AvroContainer {
@@ -84,7 +94,7 @@ export interface AvroRecordSchema { type: 'record'; name: string; fields: AvroFi
 export async function readAvroContainer(buf: Buffer, source = 'avro file'): Promise<AvroContainer> {
   if (buf.length < 4 || !buf.subarray(0, 4).equals(MAGIC)) throw new Error(`${source}: not an Avro object-container file`);
   try {
-    const header = metadataMapType.decode(buf, MAGIC.length);
+    const header = baseTypes().metadataMap.decode(buf, MAGIC.length);
     if (header.offset < 0) throw new Error('truncated header');
     const metadata = Object.fromEntries(Object.entries(header.value as Record<string, Buffer>).map(([k, v]) => [k, v.toString('utf8')]));
     const codec = metadata['avro.codec'] ?? 'null';
@@ -96,8 +106,8 @@ export async function readAvroContainer(buf: Buffer, source = 'avro file'): Prom
     pos += 16;
     const records: Record<string, unknown>[] = [];
     while (pos < buf.length) {
-      const count = countType.decode(buf, pos);
-      const size = countType.decode(buf, count.offset);
+      const count = baseTypes().count.decode(buf, pos);
+      const size = baseTypes().count.decode(buf, count.offset);
       if (count.offset < 0 || size.offset < 0) throw new Error(`truncated block header at byte ${pos}`);
       const end = size.offset + Number(size.value);
       if (end + 16 > buf.length || !buf.subarray(end, end + 16).equals(sync)) throw new Error(`block at byte ${pos} is truncated or its sync marker is wrong`);

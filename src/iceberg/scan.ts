@@ -2,6 +2,7 @@ import { SnapshotNotFoundError } from './errors';
 import { fileMayMatch, manifestMayMatch, partitionMayMatch, type Predicate } from './expressions';
 import type { FileIO } from './file-io';
 import { readManifest, readManifestList, type ReadManifestContext } from './manifest';
+import { latestTags, tagHint, tagsNearestByName, tagsNearestByTime, tagsOf } from './nearest-tags';
 import { specPartitionKey } from './partition-key';
 import { ancestorIds } from './snapshot-producer';
 import { currentSchema, currentSnapshot, snapshotById, specsById } from './table-metadata';
@@ -16,28 +17,52 @@ export type SnapshotSelector =
   | { asOfMs: number }
   | undefined;
 
+/** The selector as a person typed it: a tag name, a snapshot id, or an ISO time. */
+export function describeSelector(selector: NonNullable<SnapshotSelector>): string {
+  if ('snapshotId' in selector) return selector.snapshotId.toString();
+  if ('ref' in selector) return selector.ref;
+  return new Date(selector.asOfMs).toISOString();
+}
+
+/** The table's name: the last segment of its location. */
+const tableLabel = (m: TableMetadata) => m.location.split('/').at(-1) ?? m.location;
+
 /**
- * Resolve a selector to a snapshot. "As of" uses the snapshot-log, the rule Athena and Trino
- * follow: the latest entry at or before the time. Undefined when the table has no snapshot yet.
+ * The snapshot the snapshot-log names as current at `asOfMs` (commit time): the latest entry at
+ * or before it, the rule Athena and Trino follow. Undefined when no entry is that old.
+ */
+export function snapshotAsOf(m: TableMetadata, asOfMs: number): Snapshot | undefined {
+  const last = m['snapshot-log'].filter((e) => e['timestamp-ms'] <= asOfMs).at(-1);
+  return last && snapshotById(m, last['snapshot-id']);
+}
+
+/** The error for a selector that names no version of this table, with the nearest valid tags. */
+export function snapshotNotFound(m: TableMetadata, selector: NonNullable<SnapshotSelector>): SnapshotNotFoundError {
+  const asked = describeSelector(selector);
+  const tags = tagsOf(m);
+  const notFound = (what: string, nearestTags: string[], label?: string) =>
+    new SnapshotNotFoundError(`table ${tableLabel(m)} has no ${what}${tagHint(nearestTags, label)}`, { asked, nearestTags });
+  if ('snapshotId' in selector) return notFound(`snapshot ${asked}`, latestTags(tags), 'latest tags');
+  if ('ref' in selector) return notFound(`tag or branch named '${asked}'`, tagsNearestByName(tags, selector.ref));
+  const first = m['snapshot-log'][0];
+  const since = first ? ` (its first retained snapshot was committed at ${new Date(first['timestamp-ms']).toISOString()})` : ' (it has no snapshot yet)';
+  return notFound(`snapshot committed at or before ${asked}${since}`, tagsNearestByTime(tags, selector.asOfMs));
+}
+
+/**
+ * Resolve a selector to a snapshot: the current one, a snapshot id, a ref (tag or branch), or the
+ * snapshot current at a time (see snapshotAsOf). Undefined only for the current version of a
+ * table with no snapshot yet. Anything else that names no version throws SnapshotNotFoundError
+ * with the nearest valid tags: never a fallback to another version.
  */
 export function resolveSnapshot(m: TableMetadata, selector: SnapshotSelector): Snapshot | undefined {
   if (!selector) return currentSnapshot(m);
-  if ('snapshotId' in selector) {
-    const s = snapshotById(m, selector.snapshotId);
-    if (!s) throw new SnapshotNotFoundError(`table ${m.location} has no snapshot ${selector.snapshotId}`);
-    return s;
-  }
-  if ('ref' in selector) {
-    const ref = m.refs[selector.ref];
-    if (!ref) throw new SnapshotNotFoundError(`table ${m.location} has no tag or branch named '${selector.ref}'`);
-    return snapshotById(m, ref['snapshot-id']);
-  }
-  const entries = m['snapshot-log'].filter((e) => e['timestamp-ms'] <= selector.asOfMs);
-  const last = entries.at(-1);
-  if (!last) {
-    throw new SnapshotNotFoundError(`table ${m.location} has no version at or before ${new Date(selector.asOfMs).toISOString()}`);
-  }
-  return snapshotById(m, last['snapshot-id']);
+  let snapshot: Snapshot | undefined;
+  if ('snapshotId' in selector) snapshot = snapshotById(m, selector.snapshotId);
+  else if ('ref' in selector) snapshot = m.refs[selector.ref] && snapshotById(m, m.refs[selector.ref]['snapshot-id']);
+  else snapshot = snapshotAsOf(m, selector.asOfMs);
+  if (!snapshot) throw snapshotNotFound(m, selector);
+  return snapshot;
 }
 
 /** A delete file that applies to a data file, with its data sequence number. */

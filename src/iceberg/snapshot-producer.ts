@@ -33,6 +33,12 @@ export interface SnapshotChange {
    */
   plannedFromSnapshotId?: bigint | null;
   conflictFilter?: (file: DataFile) => boolean;
+  /**
+   * Runs against the base of EVERY attempt, before anything is built on it; throw to abort the
+   * commit. An append re-applied after a lost race would otherwise never look at what the winner
+   * committed (e.g. the same batch, delivered twice at once).
+   */
+  checkBase?: (base: TableMetadata) => void;
 }
 
 export interface TableVersion { metadata: TableMetadata; metadataLocation: string }
@@ -155,6 +161,7 @@ export async function commitSnapshot(change: SnapshotChange, opts: CommitOptions
   for (let attempt = 0; ; attempt++) {
     const base = await opts.committer.load();
     const m = base.metadata;
+    change.checkBase?.(m);
     const schema = currentSchema(m);
     const spec = defaultSpec(m);
     const ctx: ReadManifestContext = { io: opts.io, schema, specsById: specsById(m) };

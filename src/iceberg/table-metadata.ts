@@ -189,6 +189,27 @@ export function withRef(m: TableMetadata, name: string, snapshotId: bigint, opts
   return out;
 }
 
+/**
+ * Add optional columns (schema evolution): a new current schema with the current fields and
+ * `fields`, whose ids must be new (above last-column-id). Files written before read them as null.
+ */
+export function withAddedColumns(m: TableMetadata, fields: NestedField[]): TableMetadata {
+  const current = currentSchema(m);
+  for (const f of fields) {
+    if (f.required) throw new Error(`table ${m.location}: cannot add required column '${f.name}' (earlier rows have no value)`);
+    if (f.id <= m['last-column-id']) throw new Error(`table ${m.location}: new column '${f.name}' needs an id above last-column-id ${m['last-column-id']}, got ${f.id}`);
+    if (current.fields.some((c) => c.name === f.name)) throw new Error(`table ${m.location}: column '${f.name}' exists already`);
+  }
+  const schema: Schema = { ...current, 'schema-id': Math.max(...m.schemas.map((x) => x['schema-id'])) + 1, fields: [...current.fields, ...fields] };
+  return {
+    ...m,
+    schemas: [...m.schemas, schema],
+    'current-schema-id': schema['schema-id'],
+    'last-column-id': Math.max(m['last-column-id'], maxFieldId(schema)),
+    properties: { ...m.properties, 'schema.name-mapping.default': nameMapping(schema.fields) },
+  };
+}
+
 export function withoutRef(m: TableMetadata, name: string): TableMetadata {
   if (name === 'main') throw new Error(`the 'main' branch cannot be removed`);
   if (!m.refs[name]) throw new Error(`no ref named '${name}'`);

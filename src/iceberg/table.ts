@@ -5,8 +5,8 @@ import { appendedDataFiles, planFiles, resolveSnapshot, type FileScanTask, type 
 import {
   commitSnapshot, type CommitResult, type MetadataCommitter, type SnapshotChange, type TableVersion,
 } from './snapshot-producer';
-import { currentSchema, defaultSpec, nextVersion, withoutRef, withRef, type RefOptions } from './table-metadata';
-import type { DataFile, LiveEntry, PartitionSpec, Schema, Snapshot, TableMetadata } from './types';
+import { currentSchema, defaultSpec, nextVersion, withAddedColumns, withoutRef, withRef, type RefOptions } from './table-metadata';
+import type { DataFile, LiveEntry, NestedField, PartitionSpec, Schema, Snapshot, TableMetadata } from './types';
 
 export interface TableOptions {
   now?: () => number;
@@ -82,6 +82,12 @@ export class IcebergTable {
       if (id === -1n) throw new Error(`table ${this.name} has no snapshot to tag`);
       return withRef(m, name, id, opts, nowMs);
     });
+  }
+
+  /** Add optional columns with new field ids (a metadata-only commit; see withAddedColumns); ids already present are skipped. */
+  async addColumns(fields: NestedField[]): Promise<TableVersion> {
+    // A writer that raced us may have added them first.
+    return this.updateMetadata((m) => withAddedColumns(m, fields.filter((f) => !currentSchema(m).fields.some((c) => c.id === f.id))));
   }
 
   async removeRef(name: string): Promise<TableVersion> {

@@ -1,4 +1,7 @@
-export type OutputFormat = 'table' | 'csv' | 'json';
+import { csvCell, type CsvValue } from '../formats/csv-cell';
+
+export const OUTPUT_FORMATS = ['table', 'csv', 'json'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** JSON-safe, human-readable value: bigints as numbers when exact, dates as ISO strings. */
 function plain(v: unknown): unknown {
@@ -10,15 +13,15 @@ function plain(v: unknown): unknown {
 
 const text = (v: unknown) => (v === null || v === undefined ? '' : String(plain(v)));
 
-function csvCell(v: unknown): string {
-  const s = text(v);
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+/** A CSV cell: numbers stay numbers, anything else is text (escaped against formulas by csvCell). */
+function csvValue(v: unknown): CsvValue {
+  return typeof v === 'number' || typeof v === 'bigint' ? v : text(v);
 }
 
 /** Render query rows as an aligned table, CSV, or a JSON array of row objects. */
 export function formatRows(rows: Record<string, unknown>[], format: OutputFormat, columns = Object.keys(rows[0] ?? {})): string {
   if (format === 'json') return JSON.stringify(rows.map((r) => Object.fromEntries(columns.map((c) => [c, plain(r[c])]))), null, 2);
-  if (format === 'csv') return [columns.join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(','))].join('\n');
+  if (format === 'csv') return [columns.map(csvCell).join(','), ...rows.map((r) => columns.map((c) => csvCell(csvValue(r[c]))).join(','))].join('\n');
   const cells = rows.map((r) => columns.map((c) => text(r[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();

@@ -1,11 +1,15 @@
 import type { SnapshotSelector } from '../iceberg/scan';
+import { parseIsoTime } from '../pipeline/strict-time';
 
-/** `--as-of` value: a snapshot id (digits), an ISO time, or else a tag/branch name. */
+const SNAPSHOT_ID = /^\d{6,}$/;
+const STARTS_WITH_DATE = /^\d{4}-\d{2}-\d{2}/;
+
+/**
+ * `--as-of` value: a snapshot id (6 or more digits), a time (anything starting YYYY-MM-DD: it must
+ * then be a valid ISO time, or InvalidTimeError), or else a tag/branch name.
+ */
 export function parseSnapshotSelector(value: string): NonNullable<SnapshotSelector> {
-  if (/^\d{6,}$/.test(value)) return { snapshotId: BigInt(value) };
-  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$/.test(value)) {
-    const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : /Z|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`);
-    if (!Number.isNaN(ms)) return { asOfMs: ms };
-  }
+  if (SNAPSHOT_ID.test(value)) return { snapshotId: BigInt(value) };
+  if (STARTS_WITH_DATE.test(value)) return { asOfMs: parseIsoTime(value) };
   return { ref: value };
 }

@@ -1,28 +1,45 @@
 import { TableNotFoundError } from '../catalog/catalog';
 import { openTable } from '../catalog/open-table';
-import { SnapshotNotFoundError } from '../iceberg/errors';
+import { createEmptyView, createUnavailableView } from '../engine/snapshot-view';
 import type { SnapshotSelector } from '../iceberg/scan';
+import { currentSchema } from '../iceberg/table-metadata';
+import { resolveLakeVersions } from '../pipeline/as-of';
 import { registerSqlViews } from '../pipeline/gold';
 import { registerLiveView } from '../pipeline/live';
 import type { LakePorts } from '../pipeline/ports';
 import { registerTableView } from '../pipeline/table-files';
+import { METER_READINGS, READINGS_HISTORY } from '../pipeline/tables';
 
-/** Register every table of the catalog as a DuckDB view of the same name (at a selected version), plus meter_readings_live. */
+export const LIVE_VIEW = 'meter_readings_live';
+
+/**
+ * Register every table of the catalog as a DuckDB view of the same name, all at one selected
+ * version of the lake (resolveLakeVersions: an unknown tag, id or a time before the lake's first
+ * snapshot throws), plus meter_readings_live and the SQL views.
+ */
 export async function registerAllTables(ports: LakePorts, selector?: SnapshotSelector): Promise<string[]> {
   const names = await ports.catalog.listTables();
-  for (const name of names) {
-    const table = openTable(ports.catalog, name, ports.io);
-    try {
-      await registerTableView(ports.session, ports.store, table, name, { snapshot: selector });
-    } catch (err) {
-      // A selector names one table's version; other tables are shown at their current version.
-      if (!selector || !(err instanceof SnapshotNotFoundError)) throw err;
-      await registerTableView(ports.session, ports.store, table, name, {});
+  const tables = new Map(names.map((name) => [name, openTable(ports.catalog, name, ports.io)]));
+  const metadata = new Map(await Promise.all(names.map(async (name) => [name, await tables.get(name)!.metadata()] as const)));
+  const versions = resolveLakeVersions(metadata, selector);
+  for (const [name, table] of tables) {
+    const at = versions.get(name)!;
+    const schema = currentSchema(metadata.get(name)!);
+    if (at.kind === 'snapshot') await registerTableView(ports.session, ports.store, table, name, { snapshot: { snapshotId: at.snapshot['snapshot-id'] } });
+    else if (at.kind === 'empty') await createEmptyView(ports.session, name, schema);
+    else await createUnavailableView(ports.session, name, schema, at.error.message);
+  }
+  if (names.includes(METER_READINGS.name) && names.includes(READINGS_HISTORY.name)) {
+    // The live view is today's state by definition: it has no past version to read.
+    if (selector) {
+      await createUnavailableView(ports.session, LIVE_VIEW, currentSchema(metadata.get(METER_READINGS.name)!),
+        `${LIVE_VIEW} is the current state and cannot be read at an earlier version; read ${METER_READINGS.name} instead`);
+    } else {
+      await registerLiveView(ports, LIVE_VIEW);
     }
   }
-  if (names.includes('meter_readings') && names.includes('readings_history')) await registerLiveView(ports, 'meter_readings_live');
   // Analysts' views need their tables; before the first daily run and reference drop they are absent.
-  if (['meter_readings', 'agreement', 'product', 'meterpoint'].every((t) => names.includes(t))) await registerSqlViews(ports);
+  if ([METER_READINGS.name, 'agreement', 'product', 'meterpoint'].every((t) => names.includes(t))) await registerSqlViews(ports);
   return names;
 }
 

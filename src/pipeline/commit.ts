@@ -1,6 +1,6 @@
 import { sqlString, scratchName } from '../engine/duckdb-session';
 import type { IcebergTable } from '../iceberg/table';
-import type { DataFile } from '../iceberg/types';
+import type { DataFile, TableMetadata } from '../iceberg/types';
 import { type CommitRequest } from './ingest';
 import { tableFor } from './lake-tables';
 import type { LakePorts } from './ports';
@@ -18,13 +18,23 @@ export interface CommitSummary {
   historySnapshotId?: bigint;
 }
 
-/** Batch ids already committed to a table, read from its retained snapshots' summaries. */
-export async function committedBatchIds(table: IcebergTable): Promise<Set<string>> {
+/** Batch ids a table's retained snapshots carry (their summaries are the idempotency record). */
+export function batchIdsInMetadata(metadata: TableMetadata): Set<string> {
   const ids = new Set<string>();
-  for (const snap of (await table.metadata()).snapshots) {
+  for (const snap of metadata.snapshots) {
     for (const id of snap.summary[BATCH_IDS_PROPERTY]?.split(',') ?? []) if (id) ids.add(id);
   }
   return ids;
+}
+
+/** Batch ids already committed to a table, read from its retained snapshots' summaries. */
+export async function committedBatchIds(table: IcebergTable): Promise<Set<string>> {
+  return batchIdsInMetadata(await table.metadata());
+}
+
+/** Another writer committed some of these batches while this commit was being built. */
+class BatchesCommittedMeanwhileError extends Error {
+  override readonly name = 'BatchesCommittedMeanwhileError';
 }
 
 /**
@@ -46,17 +56,35 @@ async function loggedBatchIds(ports: LakePorts, log: IcebergTable, candidates: s
   }
 }
 
-/** Append files to a table as one snapshot unless these batches are already in it. */
-async function appendOnce(table: IcebergTable, requests: CommitRequest[], files: (r: CommitRequest) => DataFile[]) {
-  const done = await committedBatchIds(table);
-  const todo = requests.filter((r) => !done.has(r.batchId));
-  const dataFiles = todo.flatMap(files);
-  if (!todo.length || !dataFiles.length) return undefined;
-  const result = await table.append(dataFiles, {
-    [BATCH_IDS_PROPERTY]: todo.map((r) => r.batchId).join(','),
-    'meterlake.batch-count': String(todo.length),
-  });
-  return result.snapshot['snapshot-id'];
+/**
+ * Append the files of the requests a table does not hold yet as ONE snapshot. The check runs on
+ * the base of every commit attempt: when a concurrent writer commits one of the same batches
+ * (the same object delivered twice at once) the attempt is abandoned and the rest re-planned.
+ */
+async function appendOnce(
+  table: IcebergTable, requests: CommitRequest[], filesFor: (todo: CommitRequest[]) => Promise<DataFile[]>,
+): Promise<{ snapshotId?: bigint; appended: CommitRequest[] }> {
+  for (;;) {
+    const done = await committedBatchIds(table);
+    const todo = requests.filter((r) => !done.has(r.batchId));
+    const dataFiles = todo.length ? await filesFor(todo) : [];
+    if (!dataFiles.length) return { appended: [] };
+    try {
+      const result = await table.commit({
+        operation: 'append',
+        addDataFiles: dataFiles,
+        summary: { [BATCH_IDS_PROPERTY]: todo.map((r) => r.batchId).join(','), 'meterlake.batch-count': String(todo.length) },
+        checkBase: (base) => {
+          const committed = batchIdsInMetadata(base);
+          const clash = todo.find((r) => committed.has(r.batchId));
+          if (clash) throw new BatchesCommittedMeanwhileError(`batch ${clash.batchId} (${clash.key}) was committed to ${table.name} by another writer`);
+        },
+      });
+      return { snapshotId: result.snapshot['snapshot-id'], appended: todo };
+    } catch (err) {
+      if (!(err instanceof BatchesCommittedMeanwhileError)) throw err;
+    }
+  }
 }
 
 /** ingest_log rows for the requests, as Parquet data files of the ingest_log table. */
@@ -94,16 +122,11 @@ export async function commitBatches(ports: LakePorts, requests: CommitRequest[])
   const fresh = unique.filter((r) => !alreadyLogged.has(r.batchId));
 
   await commitReferenceBatches(ports, fresh.flatMap((r) => (r.reference ? [r.reference] : [])));
-  const historySnapshotId = await appendOnce(history, fresh, (r) => r.historyFiles);
-  await appendOnce(rejected, fresh, (r) => r.rejectedFiles);
-  const logDone = await committedBatchIds(log);
-  const toLog = fresh.filter((r) => !logDone.has(r.batchId));
-  if (toLog.length) {
-    await log.append(await ingestLogFiles(ports, log, toLog), {
-      [BATCH_IDS_PROPERTY]: toLog.map((r) => r.batchId).join(','),
-      'meterlake.batch-count': String(toLog.length),
-    });
-  }
-  const freshIds = new Set(fresh.map((r) => r.batchId));
-  return { committed: fresh, duplicates: requests.filter((r) => !freshIds.has(r.batchId)), historySnapshotId };
+  const { snapshotId: historySnapshotId } = await appendOnce(history, fresh, async (todo) => todo.flatMap((r) => r.historyFiles));
+  await appendOnce(rejected, fresh, async (todo) => todo.flatMap((r) => r.rejectedFiles));
+  // The ingest_log decides what this call committed: a batch a concurrent writer logged first is
+  // theirs to count (its rows went in once, by whichever writer got there first, table by table).
+  const { appended } = await appendOnce(log, fresh, (todo) => ingestLogFiles(ports, log, todo));
+  const ours = new Set(appended.map((r) => r.batchId));
+  return { committed: appended, duplicates: requests.filter((r) => !ours.has(r.batchId)), historySnapshotId };
 }

@@ -1,22 +1,23 @@
 import { sqlString, scratchName } from '../engine/duckdb-session';
 import type { Predicate } from '../iceberg/expressions';
 import { tableFor } from './lake-tables';
-import type { AfterCommitContext, AfterCommitHook } from './snapshot';
-import { DATA_QUALITY } from './tables';
+import { HISTORY_SNAPSHOT_PROPERTY, type AfterCommitContext, type AfterCommitHook, type HookOutcome } from './snapshot';
+import { DATA_QUALITY, READINGS_HISTORY } from './tables';
 import { registerTableView, writeRowsAsDataFiles } from './table-files';
 
 /**
  * After-commit hook of the daily run: recompute the data quality summary of the days the run
- * changed (per source and day: expected vs received intervals, estimated share, corrections),
- * replacing those days' rows in one overwrite snapshot.
+ * changed (per source and day: expected vs received intervals, estimated share, corrections,
+ * duplicate rows), replacing those days' rows in one overwrite snapshot.
  */
 export const dataQualityHook: AfterCommitHook = {
   name: 'data_quality',
-  async run(ctx: AfterCommitContext) {
-    if (!ctx.days.length) return;
+  async run(ctx: AfterCommitContext): Promise<HookOutcome> {
+    if (!ctx.days.length) return 'unchanged';
     const { ports } = ctx;
     const table = await tableFor(ports, DATA_QUALITY);
     const readings = scratchName('dq_readings');
+    const history = scratchName('dq_history');
     // Plan only the changed days' partitions: the rest of the table is not read.
     const filter: Predicate = {
       op: 'or',
@@ -29,20 +30,36 @@ export const dataQualityHook: AfterCommitHook = {
       })),
     };
     await registerTableView(ports.session, ports.store, ctx.meterReadings, readings, { snapshot: { snapshotId: ctx.snapshot['snapshot-id'] }, filter });
+    // Duplicates are counted in readings_history, where each one is a version of its own. A file is
+    // committed whole in one history snapshot, so every row of it is there by this run.
+    const consumed = ctx.snapshot.summary[HISTORY_SNAPSHOT_PROPERTY];
+    await registerTableView(ports.session, ports.store, await tableFor(ports, READINGS_HISTORY), history, { snapshot: consumed ? { snapshotId: BigInt(consumed) } : undefined, filter });
     const days = ctx.days.map((d) => `DATE '${new Date(d * 86_400_000).toISOString().slice(0, 10)}'`).join(', ');
     const rows = scratchName('dq_rows');
     await ports.session.run(`CREATE TEMP TABLE ${rows} AS
-      WITH per_meter AS (
+      WITH duplicates AS (
+        SELECT source, day, sum(copies - 1) AS duplicate_rows FROM (
+          SELECT source, CAST(interval_start AS DATE) AS day, count(*) AS copies
+          FROM ${history} WHERE CAST(interval_start AS DATE) IN (${days})
+          GROUP BY source, source_file, meter_id, interval_start, interval_minutes, kwh, quality
+          HAVING count(*) > 1
+        ) GROUP BY ALL
+      ),
+      per_meter AS (
         SELECT source, CAST(interval_start AS DATE) AS day, meter_id,
           max(1440 / interval_minutes) AS expected, count(*) AS received,
           count(*) FILTER (WHERE quality <> 'actual') AS estimated, sum(version_count - 1) AS corrections
         FROM ${readings} WHERE CAST(interval_start AS DATE) IN (${days})
         GROUP BY ALL
       )
-      SELECT source, day, CAST(count(*) AS INTEGER) AS meters, CAST(sum(expected) AS BIGINT) AS expected_intervals,
+      SELECT p.source, p.day, CAST(count(*) AS INTEGER) AS meters, CAST(sum(expected) AS BIGINT) AS expected_intervals,
         CAST(sum(received) AS BIGINT) AS received_intervals, CAST(greatest(sum(expected) - sum(received), 0) AS BIGINT) AS missing_intervals,
-        sum(estimated) / sum(received) AS estimated_share, CAST(sum(corrections) AS BIGINT) AS corrections, ${sqlString(ctx.tag)} AS tag
-      FROM per_meter GROUP BY ALL`);
+        sum(estimated) / sum(received) AS estimated_share, CAST(sum(corrections) AS BIGINT) AS corrections, ${sqlString(ctx.tag)} AS tag,
+        CAST(coalesce(any_value(d.duplicate_rows), 0) AS BIGINT) AS duplicate_rows
+      FROM per_meter p LEFT JOIN duplicates d ON d.source = p.source AND d.day = p.day
+      GROUP BY p.source, p.day
+      -- Sorted, so the same data gives the same file bytes on every rebuild.
+      ORDER BY p.day, p.source`);
     try {
       const files = await writeRowsAsDataFiles(ports.session, ports.store, await table.metadata(), { sourceSql: rows });
       const changed = new Set(ctx.days);
@@ -51,8 +68,9 @@ export const dataQualityHook: AfterCommitHook = {
         removeWhere: (f) => changed.has(f.partition.day as number),
         summary: { 'meterlake.tag': ctx.tag },
       });
+      return 'rebuilt';
     } finally {
-      await ports.session.run(`DROP TABLE ${rows}; DROP VIEW IF EXISTS ${readings}`);
+      await ports.session.run(`DROP TABLE ${rows}; DROP VIEW IF EXISTS ${readings}; DROP VIEW IF EXISTS ${history}`);
     }
   },
 };

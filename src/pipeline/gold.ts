@@ -1,15 +1,20 @@
+import { createHash } from 'node:crypto';
 import { ensureTable, openTable } from '../catalog/open-table';
 import { sqlIdent, scratchName } from '../engine/duckdb-session';
 import { duckDbParamValue } from '../engine/duckdb-query-engine';
 import { SQL_GOLD_DIR, expandViews, listSqlFiles, loadSqlTemplate, loadSqlTemplates, renderSql, type SqlTemplate } from '../engine/sql-template';
+import type { IcebergTable } from '../iceberg/table';
+import { currentSnapshot } from '../iceberg/table-metadata';
 import type { NestedField, PrimitiveType } from '../iceberg/types';
 import { tagRefOptions } from './maintenance/tag-policy';
 import type { LakePorts } from './ports';
-import type { AfterCommitContext, AfterCommitHook } from './snapshot';
+import type { AfterCommitContext, AfterCommitHook, HookOutcome } from './snapshot';
 import { registerTableView, writeRowsAsDataFiles } from './table-files';
 
 /** The as-of date of gold_active_agreements unless configured (the analytics issue's default). */
 export const DEFAULT_AGREEMENTS_AS_OF = '2021-01-01';
+/** Gold table summary property: the inputs a build read (see goldInputs). */
+export const GOLD_INPUTS_PROPERTY = 'meterlake.gold-inputs';
 
 /** Iceberg type of a DuckDB result column (gold tables take their schema from their SQL). */
 function icebergTypeOf(duckType: string, column: string): PrimitiveType {
@@ -30,17 +35,51 @@ export interface GoldOptions {
   params?: Record<string, unknown>;
 }
 
+/** What a gold build reads: the snapshot of every table its SQL names, and the SQL itself. */
+export interface GoldInputs {
+  /** Snapshot id per table slot (meter_readings: the run's snapshot; the others: their current one). */
+  snapshotIds: Map<string, bigint>;
+  /** One string naming all of them and a hash of the SQL text and parameters: equal strings, equal gold. */
+  fingerprint: string;
+}
+
+function goldTemplates(): SqlTemplate[] {
+  return listSqlFiles(SQL_GOLD_DIR).map((file) => loadSqlTemplate(file));
+}
+
+/** The inputs of a gold build from the run's meter_readings snapshot and the tables' current snapshots. */
+export async function goldInputs(ctx: AfterCommitContext, opts: GoldOptions = {}): Promise<GoldInputs> {
+  const views = loadSqlTemplates();
+  const templates = goldTemplates();
+  const tableSlots = [...new Set(templates.flatMap((t) => expandViews(t, views).slots))].sort();
+  const snapshotIds = new Map<string, bigint>();
+  for (const slot of tableSlots) {
+    const id = slot === 'meter_readings' ? ctx.snapshot['snapshot-id'] : (await openTable(ctx.ports.catalog, slot, ctx.ports.io).metadata())['current-snapshot-id'];
+    if (id === -1n) throw new Error(`gold tables read ${slot}, which has no snapshot yet`);
+    snapshotIds.set(slot, id);
+  }
+  const sql = createHash('sha256');
+  for (const t of [...templates, ...views.values()]) sql.update(`${t.name}\n${t.text}\n`);
+  sql.update(JSON.stringify(goldParams(opts)));
+  const fingerprint = `${[...snapshotIds].map(([slot, id]) => `${slot}@${id}`).join(' ')} sql:${sql.digest('hex').slice(0, 16)}`;
+  return { snapshotIds, fingerprint };
+}
+
+const goldParams = (opts: GoldOptions) => ({ as_of_date: DEFAULT_AGREEMENTS_AS_OF, ...opts.params });
+
 /**
  * Build every sql/gold table from one meter_readings snapshot and the current reference data:
  * run its SQL on DuckDB, replace the Iceberg table's contents in one overwrite snapshot and tag
  * it with the run's tag, so a gold table at a daily tag matches meter_readings at that tag.
+ * Each snapshot records its inputs (GOLD_INPUTS_PROPERTY), so an unchanged build can be skipped.
  */
-export async function buildGoldTables(ctx: AfterCommitContext, opts: GoldOptions = {}): Promise<{ table: string; rows: number }[]> {
+export async function buildGoldTables(ctx: AfterCommitContext, opts: GoldOptions = {}, inputs?: GoldInputs): Promise<{ table: string; rows: number }[]> {
   const { ports } = ctx;
+  const { snapshotIds, fingerprint } = inputs ?? await goldInputs(ctx, opts);
   const views = loadSqlTemplates();
   const slots = new Map<string, string>();
-  // Tables are views over their snapshot's files; the analysts' views a gold query reads are
-  // materialised once per build (several gold tables read readings_enriched).
+  // Tables are views over their pinned snapshot's files; the analysts' views a gold query reads
+  // are materialised once per build (several gold tables read readings_enriched).
   const resolve = async (slot: string): Promise<string> => {
     let name = slots.get(slot);
     if (name) return name;
@@ -52,17 +91,15 @@ export async function buildGoldTables(ctx: AfterCommitContext, opts: GoldOptions
       await ports.session.run(`CREATE TEMP TABLE ${sqlIdent(name)} AS ${rendered.sql}`);
     } else {
       const table = slot === 'meter_readings' ? ctx.meterReadings : openTable(ports.catalog, slot, ports.io);
-      const selector = slot === 'meter_readings' ? { snapshot: { snapshotId: ctx.snapshot['snapshot-id'] } } : {};
-      await registerTableView(ports.session, ports.store, table, name, selector);
+      await registerTableView(ports.session, ports.store, table, name, { snapshot: { snapshotId: snapshotIds.get(slot)! } });
     }
     slots.set(slot, name);
     return name;
   };
   const built: { table: string; rows: number }[] = [];
-  for (const file of listSqlFiles(SQL_GOLD_DIR)) {
-    const template: SqlTemplate = loadSqlTemplate(file);
+  for (const template of goldTemplates()) {
     for (const slot of template.slots) await resolve(slot);
-    const params = { as_of_date: DEFAULT_AGREEMENTS_AS_OF, ...opts.params };
+    const params = goldParams(opts);
     const rendered = renderSql(template, { table: (slot) => sqlIdent(slots.get(slot)!), params });
     const values = rendered.values.map((v, i) => duckDbParamValue(v, rendered.valueParams[i].type, rendered.valueParams[i].name));
     const result = scratchName(template.name);
@@ -72,7 +109,7 @@ export async function buildGoldTables(ctx: AfterCommitContext, opts: GoldOptions
       const fields: NestedField[] = columns.map((c, i) => ({ id: i + 1, name: c.column_name, required: false, type: icebergTypeOf(c.column_type, c.column_name) }));
       const table = await ensureTable(ports.catalog, template.name, ports.io, { fields }, { now: ports.now });
       const files = await writeRowsAsDataFiles(ports.session, ports.store, await table.metadata(), { sourceSql: result });
-      const commit = await table.commit({ operation: 'overwrite', addDataFiles: files, removeWhere: () => true, summary: { 'meterlake.tag': ctx.tag } });
+      const commit = await table.commit({ operation: 'overwrite', addDataFiles: files, removeWhere: () => true, summary: { 'meterlake.tag': ctx.tag, [GOLD_INPUTS_PROPERTY]: fingerprint } });
       await table.setRef(ctx.tag, { ...tagRefOptions(ctx.tag), snapshotId: commit.snapshot['snapshot-id'] });
       built.push({ table: template.name, rows: Number(commit.snapshot.summary['total-records']) });
     } finally {
@@ -85,16 +122,45 @@ export async function buildGoldTables(ctx: AfterCommitContext, opts: GoldOptions
   return built;
 }
 
-/** After-commit hook: rebuild the gold tables when the reference data exists. */
+/**
+ * After-commit hook: rebuild the gold tables when the reference data exists and their inputs
+ * changed since the last build; otherwise only tag the existing gold snapshots with the run's tag
+ * (a metadata-only commit), so a gold table at every daily tag still matches meter_readings.
+ */
 export function goldTablesHook(opts: GoldOptions = {}): AfterCommitHook {
   return {
     name: 'gold_tables',
-    async run(ctx) {
+    async run(ctx): Promise<HookOutcome> {
       const tables = await ctx.ports.catalog.listTables();
-      if (!['agreement', 'product', 'meterpoint'].every((t) => tables.includes(t))) return;
-      await buildGoldTables(ctx, opts);
+      if (!['agreement', 'product', 'meterpoint'].every((t) => tables.includes(t))) return 'unchanged';
+      const inputs = await goldInputs(ctx, opts);
+      const built = await builtGoldTables(ctx, goldTemplates().map((t) => t.name), inputs.fingerprint);
+      if (!built) {
+        await buildGoldTables(ctx, opts, inputs);
+        return 'rebuilt';
+      }
+      let tagged = false;
+      for (const table of built) {
+        const metadata = await table.metadata();
+        if (metadata.refs[ctx.tag]?.['snapshot-id'] === metadata['current-snapshot-id']) continue;
+        await table.setRef(ctx.tag, { ...tagRefOptions(ctx.tag), snapshotId: metadata['current-snapshot-id'] });
+        tagged = true;
+      }
+      return tagged ? 'tagged' : 'unchanged';
     },
   };
+}
+
+/** The gold tables, when every one exists and its current snapshot was built from exactly these inputs. */
+async function builtGoldTables(ctx: AfterCommitContext, names: string[], fingerprint: string): Promise<IcebergTable[] | undefined> {
+  const existing = new Set(await ctx.ports.catalog.listTables());
+  if (!names.every((n) => existing.has(n))) return undefined;
+  const tables = names.map((n) => openTable(ctx.ports.catalog, n, ctx.ports.io));
+  for (const table of tables) {
+    const metadata = await table.metadata();
+    if (currentSnapshot(metadata)?.summary[GOLD_INPUTS_PROPERTY] !== fingerprint) return undefined;
+  }
+  return tables;
 }
 
 /** Register the analysts' views (sql/views) in a session whose tables are already views of their names. */

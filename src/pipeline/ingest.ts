@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { sqlIdent } from '../engine/duckdb-session';
 import {
@@ -19,6 +19,8 @@ export interface LandedObject {
   key: string;
   versionId?: string;
   etag?: string;
+  /** Size of the version in bytes, as the event gives it: what is read must match. */
+  size?: number;
   /** When the object landed; becomes received_at of every row it carries. */
   arrivalTime: Date;
 }
@@ -43,6 +45,18 @@ export interface CommitRequest {
   reference?: ReferenceCommitRequest;
 }
 
+/**
+ * What was read is not the version the event named: it is still being written, or it changed
+ * while it was read. Retryable (the queue redelivers), never a quarantine: nothing was judged.
+ */
+export class LandedObjectChangedError extends Error {
+  override readonly name = 'LandedObjectChangedError';
+  readonly retryable = true;
+  constructor(readonly key: string, detail: string) {
+    super(`${key}: ${detail}; not ingested, retry once the object is complete`);
+  }
+}
+
 /** Stable id of one delivery of one object version: redelivery of the same object gets the same id. */
 export function batchIdOf(obj: LandedObject): string {
   return createHash('sha256').update(`${obj.bucket}\n${obj.key}\n${obj.versionId ?? obj.etag ?? ''}`).digest('hex').slice(0, 32);
@@ -51,7 +65,7 @@ export function batchIdOf(obj: LandedObject): string {
 /** Copy a rejected object to quarantine/ with a reason file beside it; returns the quarantine key. */
 async function quarantine(ports: LakePorts, obj: LandedObject, batchId: string, err: FileRejectedError): Promise<string> {
   const qKey = `quarantine/${obj.key.replace(/^landing\//, '')}`;
-  await ports.store.put(qKey, await ports.store.getStream(obj.key));
+  await ports.store.put(qKey, await ports.store.getStream(obj.key, obj.versionId));
   await ports.store.put(`${qKey}.reason.json`, JSON.stringify({
     object: obj.key, batchId, reason: err.reason, detail: err.detail, arrivalTime: obj.arrivalTime.toISOString(),
   }, null, 2));
@@ -66,11 +80,30 @@ async function quarantine(ports: LakePorts, obj: LandedObject, batchId: string, 
  */
 export async function ingestObject(ports: LakePorts, obj: LandedObject): Promise<CommitRequest> {
   const batchId = batchIdOf(obj);
-  const base = { batchId, key: obj.key, receivedAt: obj.arrivalTime.toISOString(), historyFiles: [], rejectedFiles: [] };
   const inPlace = ports.store.localPath(obj.key);
   const localPath = inPlace ?? path.join(ports.tempDir, `${batchId}-${path.basename(obj.key)}`);
   const downloaded = !inPlace;
-  if (downloaded) await ports.store.getToFile(obj.key, localPath);
+  if (downloaded) await ports.store.getToFile(obj.key, localPath, obj.versionId);
+  try {
+    const before = await stat(localPath);
+    if (obj.size !== undefined && before.size !== obj.size) {
+      throw new LandedObjectChangedError(obj.key, `the event names a version of ${obj.size} bytes but ${before.size} bytes were found`);
+    }
+    const request = await ingestLocalCopy(ports, obj, batchId, localPath);
+    const after = await stat(localPath);
+    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+      await discardFiles(ports, request);
+      throw new LandedObjectChangedError(obj.key, 'the object changed while it was read');
+    }
+    return request;
+  } finally {
+    if (downloaded) await rm(localPath, { force: true });
+  }
+}
+
+/** Parse and validate the local copy of one landing object into data files and its commit request. */
+async function ingestLocalCopy(ports: LakePorts, obj: LandedObject, batchId: string, localPath: string): Promise<CommitRequest> {
+  const base = { batchId, key: obj.key, receivedAt: obj.arrivalTime.toISOString(), historyFiles: [], rejectedFiles: [] };
   const source = obj.key.split('/')[1] ?? 'unknown';
   try {
     const detected = detectFormat(obj.key, await readHead(localPath), ports.profiles);
@@ -94,8 +127,13 @@ export async function ingestObject(ports: LakePorts, obj: LandedObject): Promise
     if (!(err instanceof FileRejectedError)) throw err;
     const quarantineKey = await quarantine(ports, obj, batchId, err);
     return { ...base, source, status: 'quarantined', rowsIn: 0, accepted: 0, rejected: 0, reason: `${err.reason}: ${err.detail}`, quarantineKey };
-  } finally {
-    if (downloaded) await rm(localPath, { force: true });
+  }
+}
+
+/** Delete the data files a request wrote (they were never committed). */
+async function discardFiles(ports: LakePorts, request: CommitRequest): Promise<void> {
+  for (const file of [...request.historyFiles, ...request.rejectedFiles, ...(request.reference ? Object.values(request.reference.tables).flat() : [])]) {
+    await ports.store.delete(keyOf(ports.store, file.file_path));
   }
 }
 

@@ -12,6 +12,7 @@ import {
   DEFAULT_MERGE_ON_READ, chooseDayMode, countDistinctKeys, mergeDayOnRead, type DayFiles, type DayMode, type MergeOnReadThresholds,
 } from './merge-on-read';
 import { DEFAULT_RETENTION, dailyTagName } from './maintenance/tag-policy';
+import { parseCalendarDate } from './strict-time';
 import type { LakePorts } from './ports';
 import { METER_READINGS, READINGS_HISTORY, SNAPSHOT_LOG } from './tables';
 import { localPathResolver, writeRowsAsDataFiles } from './table-files';
@@ -57,10 +58,17 @@ export interface DayResult {
   deletedFrom: string[];
 }
 
-/** Runs after the snapshot commit, in the same run: gold tables, data quality, forecast… */
+/** What a hook did: rebuilt its output, only tagged it (its inputs had not changed), or nothing. */
+export type HookOutcome = 'rebuilt' | 'tagged' | 'unchanged';
+
+/**
+ * Runs after the snapshot commit, in the same run: gold tables, data quality, forecast… It runs on
+ * every run, also one with nothing new, and does work only when its inputs changed.
+ */
 export interface AfterCommitHook {
   name: string;
-  run(ctx: AfterCommitContext): Promise<void>;
+  /** Returns what it did (nothing returned counts as 'rebuilt'). */
+  run(ctx: AfterCommitContext): Promise<HookOutcome | void>;
 }
 
 export interface AfterCommitContext {
@@ -89,7 +97,13 @@ export interface DailyRunOptions {
 export interface DailyRunResult {
   tag: string;
   plan: DailyPlan;
+  /** The meter_readings snapshot the run ends on (its own commit, or the current one when nothing was new). */
   snapshot: Snapshot | undefined;
+  /** Whether the run committed a meter_readings snapshot. */
+  committed: boolean;
+  /** Whether the run created or moved its daily tag. */
+  tagPlaced: boolean;
+  hooks: { name: string; outcome: HookOutcome }[];
   days: DayResult[];
   newVersions: number;
   rowsWritten: number;
@@ -212,7 +226,8 @@ async function filesByDay(meterReadings: IcebergTable, metadata: TableMetadata, 
 export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions = {}): Promise<DailyRunResult> {
   const started = ports.now();
   const runDate = opts.runDate ?? new Date(started).toISOString().slice(0, 10);
-  const tag = dailyTagName(new Date(`${runDate}T00:00:00Z`));
+  // A date that is not a real day (2021-13-45) is refused before any work, never read as another day.
+  const tag = dailyTagName(new Date(parseCalendarDate(runDate)));
   const history = await tableFor(ports, READINGS_HISTORY);
   const meterReadings = await tableFor(ports, METER_READINGS);
   const plan = await planDailySnapshot(history, meterReadings);
@@ -224,9 +239,9 @@ export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions =
     const staged = await stageNewVersions(ports, history, plan, stageDir);
     newVersions = plan.newFiles.reduce((n, f) => n + f.record_count, 0);
     const dayList = [...staged.keys()].sort((a, b) => a - b);
-    // Plan meter_readings once; each day then merges from its own partition's files.
+    // Plan meter_readings once (not at all when nothing is new); each day then merges from its own partition's files.
     const metadata = await meterReadings.metadata();
-    const current = await filesByDay(meterReadings, metadata, plan.meterReadingsSnapshotId);
+    const current = dayList.length ? await filesByDay(meterReadings, metadata, plan.meterReadingsSnapshotId) : new Map<number, DayFiles>();
     const mergeOpts = {
       targetFileSizeBytes: opts.targetFileSizeBytes ?? DEFAULT_TARGET_FILE_SIZE_BYTES,
       thresholds: { ...DEFAULT_MERGE_ON_READ, ...opts.mergeOnRead },
@@ -243,7 +258,9 @@ export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions =
 
   let snapshot: Snapshot | undefined;
   const changedDays = new Set(days.map((d) => d.day));
-  if (plan.historySnapshotId !== null && (days.length || plan.historySnapshotId !== plan.previousHistorySnapshotId)) {
+  const historyMoved = plan.historySnapshotId !== plan.previousHistorySnapshotId;
+  const committed = plan.historySnapshotId !== null && (days.length > 0 || historyMoved);
+  if (committed) {
     const result = await meterReadings.commit({
       operation: 'overwrite',
       addDataFiles: days.flatMap((d) => d.added),
@@ -263,23 +280,35 @@ export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions =
   } else {
     snapshot = currentSnapshot(await meterReadings.metadata());
   }
-  // A run with nothing new leaves an existing tag of its date where it is.
+  // A run with nothing new leaves an existing tag of its date where it is; a new date's tag goes
+  // on the current snapshot (metadata only), so every run date has its tag.
   const tagged = (await meterReadings.metadata()).refs[tag];
-  if (snapshot && !(tagged && plan.historySnapshotId === plan.previousHistorySnapshotId)) {
-    await meterReadings.setRef(tag, { type: 'tag', snapshotId: snapshot['snapshot-id'], maxRefAgeMs: opts.dailyTagMaxAgeMs ?? DEFAULT_RETENTION.dailyTagMaxAgeMs });
+  const tagPlaced = snapshot !== undefined && (committed || !tagged) && tagged?.['snapshot-id'] !== snapshot['snapshot-id'];
+  if (tagPlaced) {
+    await meterReadings.setRef(tag, { type: 'tag', snapshotId: snapshot!['snapshot-id'], maxRefAgeMs: opts.dailyTagMaxAgeMs ?? DEFAULT_RETENTION.dailyTagMaxAgeMs });
   }
   const result: DailyRunResult = {
-    tag, plan, snapshot, days, newVersions,
+    tag, plan, snapshot, committed, tagPlaced, hooks: [], days, newVersions,
     rowsWritten: days.reduce((n, d) => n + d.rows, 0),
     durationMs: ports.now() - started,
   };
-  await logRun(ports, result);
-  if (snapshot) {
+  // snapshot_log has a row per meter_readings snapshot or tag a run made; a run that made neither is not logged.
+  if (committed || tagPlaced) await logRun(ports, result);
+  // Hooks build from the snapshot the run's tag names; a re-run of a past date whose tag stays on an
+  // older snapshot has nothing to build (its outputs were built, and tagged, when that snapshot was).
+  const tagOnSnapshot = tagPlaced || tagged?.['snapshot-id'] === snapshot?.['snapshot-id'];
+  if (snapshot && tagOnSnapshot) {
     for (const hook of opts.hooks ?? []) {
-      await hook.run({ ports, tag, runDate, meterReadings, snapshot, days: [...changedDays] });
+      const outcome = await hook.run({ ports, tag, runDate, meterReadings, snapshot, days: [...changedDays] });
+      result.hooks.push({ name: hook.name, outcome: outcome ?? 'rebuilt' });
     }
   }
   return result;
+}
+
+/** True when a run found nothing new and wrote nothing: no commit, no tag, no hook output. */
+export function nothingDone(r: DailyRunResult): boolean {
+  return !r.committed && !r.tagPlaced && r.hooks.every((h) => h.outcome === 'unchanged');
 }
 
 async function logRun(ports: LakePorts, r: DailyRunResult): Promise<void> {

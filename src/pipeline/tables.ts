@@ -127,6 +127,7 @@ export const DATA_QUALITY: TableDefinition = {
       f(7, 'estimated_share', 'double', 'share of intervals whose latest version is estimated or substituted'),
       f(8, 'corrections', 'long', 'versions received beyond the first'),
       f(9, 'tag', 'string', 'daily run that computed the row'),
+      f(10, 'duplicate_rows', 'long', 'rows of a file identical (meter, interval, minutes, kWh, quality) to an earlier row of the same file'),
     ],
     partitionBy: [{ column: 'day', transform: 'identity' }],
   },

@@ -98,15 +98,26 @@ export class LocalStore implements ObjectStore {
     try {
       // Durable before it becomes visible: this is the commit point of the Iceberg file catalog.
       await fs.writeFile(temp, body, { flush: true });
-      // link() fails with EEXIST instead of replacing, so exactly one concurrent creator wins,
-      // and the object appears complete or not at all (a crash leaves only a temp file).
-      await fs.link(temp, target);
+      return await this.linkIfAbsent(key, temp);
+    } finally {
+      await fs.rm(temp, { force: true });
+    }
+  }
+
+  /**
+   * Make a complete file on the store's filesystem visible as `key` unless the key exists:
+   * link() fails with EEXIST instead of replacing, so exactly one concurrent creator wins, and
+   * the object appears whole or not at all. The file itself stays where it is (the caller removes it).
+   */
+  async linkIfAbsent(key: string, filePath: string): Promise<boolean> {
+    const target = this.localPath(key);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    try {
+      await fs.link(filePath, target);
       return true;
     } catch (err) {
       if (errorCode(err) === 'EEXIST') return false;
       throw err;
-    } finally {
-      await fs.rm(temp, { force: true });
     }
   }
 

@@ -19,9 +19,10 @@ export interface ObjectStore {
   /** Absolute URI of the store's root, without a trailing slash: `file:///abs/dir` or `s3://bucket/prefix`. */
   readonly url: string;
   get(key: string): Promise<Buffer>;
-  getStream(key: string): Promise<Readable>;
+  /** `version`: read exactly that version of a versioned object (S3 VersionId); local objects never change. */
+  getStream(key: string, version?: string): Promise<Readable>;
   /** Download into a local file (streamed; large objects never sit in memory). */
-  getToFile(key: string, path: string): Promise<void>;
+  getToFile(key: string, path: string, version?: string): Promise<void>;
   /** Write an object; streams and large files go up in parts. */
   put(key: string, body: Body): Promise<ObjectInfo>;
   putFile(key: string, path: string): Promise<ObjectInfo>;

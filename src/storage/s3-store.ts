@@ -79,12 +79,12 @@ export class S3Store implements ObjectStore {
     return Buffer.from(await body.transformToByteArray());
   }
 
-  async getStream(key: string): Promise<Readable> {
-    return (await this.getBody(key)) as unknown as Readable;
+  async getStream(key: string, version?: string): Promise<Readable> {
+    return (await this.getBody(key, version)) as unknown as Readable;
   }
 
-  async getToFile(key: string, destination: string): Promise<void> {
-    const body = (await this.getBody(key)) as unknown as Readable;
+  async getToFile(key: string, destination: string, version?: string): Promise<void> {
+    const body = (await this.getBody(key, version)) as unknown as Readable;
     await fs.mkdir(path.dirname(destination), { recursive: true });
     // Download beside the destination, then rename: a failed download leaves no partial file.
     const temp = `${destination}.download-${randomUUID()}`;
@@ -182,9 +182,9 @@ export class S3Store implements ObjectStore {
     return this.prefix === '' ? key : `${this.prefix}/${key}`;
   }
 
-  private async getBody(key: string) {
+  private async getBody(key: string, version?: string) {
     try {
-      const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }));
+      const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), VersionId: version }));
       if (!result.Body) throw new Error(`GetObject returned no body for ${this.url}/${key}`);
       return result.Body;
     } catch (err) {

@@ -40,6 +40,13 @@ const MUTATIONS: ((row: string[]) => void)[] = [
   (r) => { r[1] = ` ${r[1]} `; },
   (r) => { r[1] = r[1].replace('Z', 'z'); },
   (r) => { r[1] = r[1].replace(':00Z', ':00.000Z'); },
+  (r) => { r[1] = r[1].replace(':00Z', ':00.123Z'); },
+  (r) => { r[1] = r[1].replace(':00Z', ':00.0005Z'); },
+  (r) => { r[1] = r[1].replace(':00Z', ':00.0000000Z'); },
+  (r) => { r[1] = r[1].replace(':00Z', ':00.0000001Z'); },
+  (r) => { r[1] = r[1].replace('T', 't'); },
+  (r) => { r[0] = 'M'.repeat(65); },
+  (r) => { r[0] = '\u00e9'.repeat(64); },
   (r) => { r[1] = '2021-01-01T24:00:00Z'; },
   (r) => { r[1] = r[1].replace('Z', '+00:00'); },
   (r) => { r[1] = '1999-12-31T23:30:00Z'; },
@@ -103,6 +110,18 @@ describe('CSV fast path', () => {
     writeFileSync(file, `${HEADER}\n${lines.join('\n')}\n`);
     return { full: await parse(file, { fastPath: false }), fast: await parse(file, { splitMinBytes: 0, parts: 2 }) };
   }
+
+  it('reads zero fractions of a second on the fast path and rejects a non-zero digit beyond microseconds there', async () => {
+    const stamp = (i: number, fraction: string) => goodRow(i).replace(':00Z', `:00${fraction}Z`);
+    const lines = Array.from({ length: 300 }, (_, i) => stamp(i, i === 150 ? '.0000001' : i % 2 ? '.000' : '.0000000'));
+    const file = join(env.dir, 'fractions.csv');
+    writeFileSync(file, `${HEADER}\n${lines.join('\n')}\n`);
+
+    const fast = await parse(file, {});
+
+    expect(fast.paths).toEqual(['fast/1']);
+    expect(JSON.parse(fast.rejected)).toEqual([expect.objectContaining({ source_row: '151', reason: 'misaligned_interval', value: lines[150].split(',')[1] })]);
+  });
 
   it('reads a split file again in one statement when its first part holds an underscore its start did not show', async () => {
     const lines = Array.from({ length: 4000 }, (_, i) => (i === 1900 ? 'M1,2021-01-01T00:00:00Z,30,1_0,actual' : goodRow(i)));

@@ -7,6 +7,7 @@ import { registerLiveView } from '../../src/pipeline/live';
 import { maintainTables } from '../../src/pipeline/maintenance';
 import type { DayMode } from '../../src/pipeline/merge-on-read';
 import { runDailySnapshot, type DailyRunOptions } from '../../src/pipeline/snapshot';
+import { InvalidTimeError } from '../../src/pipeline/strict-time';
 import { METER_READINGS, READINGS_HISTORY } from '../../src/pipeline/tables';
 import { registerTableView, writeRowsAsDataFiles } from '../../src/pipeline/table-files';
 import { CommitConflictError } from '../../src/iceberg/errors';
@@ -342,3 +343,10 @@ function toIso(v: unknown): string {
   const ms = v instanceof Date ? v.getTime() : Number(BigInt(v as bigint) / 1000n);
   return new Date(ms).toISOString();
 }
+
+describe('daily snapshot: run date', () => {
+  it('refuses a date that is not a real day before any work, never tagging another day', () => withLake(async (lake) => {
+    await expect(runDailySnapshot(lake, { runDate: '2021-02-30' })).rejects.toThrow(InvalidTimeError);
+    expect(await lake.catalog.listTables()).toEqual([]);
+  }));
+});

@@ -7,6 +7,7 @@ import {
   FileRejectedError,
   loadSourceProfiles,
   parseReadingsFile,
+  parseSourceProfiles,
   ROW_REJECT_REASONS,
   type SourceProfile,
 } from '../../src/formats';
@@ -23,7 +24,7 @@ const octopus = (bad: string) =>
   `{"columns":["interval_start","consumption_delta","meterpoint_id"],"data":[["2021-01-01 00:30:00",0.052,"0f3a"],${bad}]}`;
 const gbReading = (inner: string) => `<IntervalReading>${inner}</IntervalReading>`;
 const greenButton = (readings: string, uom = '72') => `<?xml version="1.0"?>
-<feed xmlns="http://www.w3.org/2005/Atom"><entry><link rel="self" href="/espi/1_1/resource/UsagePoint/9"/><title>GB-9</title>
+<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>urn:uuid:usage-point-9</id><link rel="self" href="/espi/1_1/resource/UsagePoint/9"/><title>GB-9</title>
 <content><UsagePoint xmlns="http://naesb.org/espi"/></content></entry>
 <entry><link rel="self" href="/espi/1_1/resource/ReadingType/1"/><content><ReadingType xmlns="http://naesb.org/espi">
 <intervalLength>900</intervalLength><powerOfTenMultiplier>0</powerOfTenMultiplier><uom>${uom}</uom></ReadingType></content></entry>
@@ -53,6 +54,10 @@ const ROW_CASES: RowCase[] = [
   { name: 'timestamp without offset', source: 'default', ext: 'csv', content: csv('M2,2021-01-01T00:30:00,30,0.5,actual'), reason: 'timestamp_missing_offset', field: 'interval_start' },
   { name: 'timestamp before 2000', source: 'default', ext: 'csv', content: csv('M2,1999-12-31T23:30:00Z,30,0.5,actual'), reason: 'timestamp_out_of_range', field: 'interval_start' },
   { name: 'interval start not on a 30-minute boundary', source: 'default', ext: 'csv', content: csv('M2,2021-01-01T00:07:00Z,30,0.5,actual'), reason: 'misaligned_interval', field: 'interval_start' },
+  { name: 'interval start with milliseconds', source: 'default', ext: 'csv', content: csv('M2,2021-01-01T00:30:00.123Z,30,0.5,actual'), reason: 'misaligned_interval', field: 'interval_start' },
+  { name: 'interval start half a millisecond past the boundary', source: 'default', ext: 'csv', content: csv('M2,2021-01-01T00:30:00.0005Z,30,0.5,actual'), reason: 'misaligned_interval', field: 'interval_start' },
+  { name: 'interval start with a non-zero digit beyond microseconds', source: 'default', ext: 'csv', content: csv('M2,2021-01-01T00:30:00.0000001Z,30,0.5,actual'), reason: 'misaligned_interval', field: 'interval_start' },
+  { name: 'JSON local time with milliseconds', source: 'octopus', ext: 'json', content: octopus('["2021-01-01 01:00:00.250",0.1,"0f3a"]'), reason: 'misaligned_interval', field: 'interval_start' },
   { name: 'empty interval_minutes', source: 'default', ext: 'csv', content: csv('M2,2021-01-01T00:30:00Z,,0.5,actual'), reason: 'missing_field', field: 'interval_minutes' },
   { name: 'interval_minutes not a number', source: 'default', ext: 'csv', content: csv('M2,2021-01-01T00:30:00Z,half-hour,0.5,actual'), reason: 'invalid_number', field: 'interval_minutes' },
   { name: 'interval_minutes 7', source: 'default', ext: 'csv', content: csv('M2,2021-01-01T00:30:00Z,7,0.5,actual'), reason: 'interval_minutes_not_allowed', field: 'interval_minutes' },
@@ -197,6 +202,88 @@ describe('bad input', () => {
       source_row: 2n,
       raw: 'M2,2021-01-01T00:30:00Z,30,912.5,actual',
     });
+    await dropParseResult(env.session, result);
+  });
+
+  test.each([`=cmd|' /C calc'!A0`, '+SUM(1)'])('a meter id outside the profile pattern is rejected with the value as received: %s', async (meterId) => {
+    // Prepare
+    const [[, strict]] = parseSourceProfiles({ version: 1, sources: { strict: { format: 'csv', meterIdPattern: '[A-Z0-9][A-Z0-9-]{0,31}' } } })
+      .entries();
+    const path = write('csv', `${HEADER}\n${GOOD}\n"${meterId}",2021-01-01T00:30:00Z,30,0.5,actual\n`);
+
+    // Act
+    const result = await parseReadingsFile(env.session, path, strict, { source: 'strict', sourceFile: 'landing/strict/readings/ids.csv', batchId: 'b', receivedAt: new Date() });
+
+    // Assert
+    const rejects = await env.session.all<Record<string, unknown>>(`SELECT source_file, source_row, field, value, reason, message FROM ${result.rejectedTable}`);
+    expect(rejects).toEqual([{
+      source_file: 'landing/strict/readings/ids.csv',
+      source_row: 2n,
+      field: 'meter_id',
+      value: meterId,
+      reason: 'invalid_meter_id',
+      message: `meter_id ${meterId} does not match the meter id pattern [A-Z0-9][A-Z0-9-]{0,31} of profile strict`,
+    }]);
+    expect(result.accepted).toBe(1);
+    await dropParseResult(env.session, result);
+  });
+
+  test('Green Button readings of a usage point without an atom id have no meter and are rejected', async () => {
+    // Prepare
+    const path = write('xml', greenButton('').replace('<id>urn:uuid:usage-point-9</id>', ''));
+
+    // Act
+    const result = await parse('greenbutton', path);
+
+    // Assert
+    const rejects = await env.session.all<{ reason: string; field: string; message: string }>(`SELECT reason, field, message FROM ${result.rejectedTable}`);
+    expect(rejects).toEqual([{ reason: 'missing_field', field: 'UsagePoint id', message: 'UsagePoint id is empty' }]);
+    expect(result.accepted).toBe(0);
+    await dropParseResult(env.session, result);
+  });
+
+  test('a timestamp rejection message quotes the value exactly as received', async () => {
+    // Prepare
+    const path = write('csv', csv('M2,2021-01-01t00:30:00.123z,30,0.5,actual'));
+
+    // Act
+    const result = await parse('default', path);
+
+    // Assert
+    const [reject] = await env.session.all<{ message: string; value: string }>(`SELECT * FROM ${result.rejectedTable}`);
+    expect(reject).toEqual(expect.objectContaining({
+      value: '2021-01-01t00:30:00.123z',
+      message: 'interval_start 2021-01-01t00:30:00.123z is not aligned to 30 minutes',
+    }));
+    await dropParseResult(env.session, result);
+  });
+
+  test('accepts the RFC 3339 forms: lower-case t and z, a space separator, zero fractions of any length', async () => {
+    // Prepare
+    const forms = ['2021-01-01t00:30:00Z', '2021-01-01T00:30:00z', '2021-01-01 00:30:00Z', '2021-01-01T00:30:00.000Z', '2021-01-01T00:30:00.000000000+00:00', '2021-01-01t01:30:00.0+01:00'];
+    const path = write('csv', `${HEADER}\n${forms.map((ts, i) => `M${i},${ts},30,0.5,actual`).join('\n')}\n`);
+
+    // Act
+    const result = await parse('default', path);
+
+    // Assert
+    const starts = await env.session.all<{ start: string }>(`SELECT strftime(interval_start, '%Y-%m-%dT%H:%M:%S.%fZ') AS start FROM ${result.acceptedTable}`);
+    expect(result.rejected).toBe(0);
+    expect(starts.map((r) => r.start)).toEqual(forms.map(() => '2021-01-01T00:30:00.000000Z'));
+    await dropParseResult(env.session, result);
+  });
+
+  test('reads a lower-case t in a JSON local time as the separator', async () => {
+    // Prepare
+    const path = write('json', octopus('["2021-07-01t12:00:00",0.1,"0f3a"]'));
+
+    // Act
+    const result = await parse('octopus', path);
+
+    // Assert
+    const starts = await env.session.all<{ start: string }>(`SELECT strftime(interval_start, '%Y-%m-%dT%H:%M:%SZ') AS start FROM ${result.acceptedTable} ORDER BY source_row`);
+    expect(result.rejected).toBe(0);
+    expect(starts.map((r) => r.start)).toEqual(['2021-01-01T00:30:00Z', '2021-07-01T11:00:00Z']);
     await dropParseResult(env.session, result);
   });
 

@@ -19,6 +19,7 @@ const GOLDEN = [
   'powerco-kw.csv',
   'octopus-dst.json',
   'greenbutton-quality.xml',
+  'greenbutton-same-titles.xml',
 ];
 
 describe('golden files', () => {

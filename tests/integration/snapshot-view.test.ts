@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { sqlString } from '../../src/engine/duckdb-session';
 import { writeDataFiles } from '../../src/engine/parquet-writer';
-import { createScanView, MissingFieldIdsError, type FileScanTask } from '../../src/engine/snapshot-view';
+import { createScanView, createUnavailableView, MissingFieldIdsError, type FileScanTask } from '../../src/engine/snapshot-view';
 import type { DataFile, Schema } from '../../src/iceberg/types';
 import { useDuckDbAndTempDir } from '../helpers/duckdb-and-temp-dir';
 import { FIXTURES_DIR as FIXTURES } from '../helpers/fixture-io';
@@ -216,5 +216,28 @@ describe('createScanView', () => {
         { id: 4, d: '2022-01-02', price: '99999999.99' },
       ]);
     });
+  });
+});
+
+describe('createUnavailableView', () => {
+  const env = useDuckDbAndTempDir('unavailable-view-');
+  const message = 'table ingest_log has no snapshot committed at or before 2021-02-01T00:00:00.000Z';
+
+  beforeAll(async () => {
+    await createUnavailableView(env.session, 'gone', schemaV2, message);
+  });
+
+  it.each([
+    ['every row', 'SELECT * FROM gone'],
+    ['a count', 'SELECT count(*) FROM gone'],
+    ['a filtered column', 'SELECT meter_id FROM gone WHERE quality = 1'],
+    ['a join', 'SELECT * FROM (SELECT 1::BIGINT AS k) t LEFT JOIN gone ON t.k = gone.meter_id'],
+  ])('fails with its message when a query reads %s', async (_what, sql) => {
+    await expect(env.session.all(sql)).rejects.toThrow(message);
+  });
+
+  it('keeps the schema columns, so views over it can be created', async () => {
+    await env.session.run('CREATE OR REPLACE VIEW over_gone AS SELECT meter_id, quality FROM gone');
+    await expect(env.session.all('SELECT * FROM over_gone')).rejects.toThrow(message);
   });
 });

@@ -10,11 +10,14 @@ describe('demo meter plan', () => {
     expect([bySource.default.length, bySource.octopus.length, bySource.greenbutton.length]).toEqual([50, 30, 20]);
   });
 
-  it('gives every meter a distinct 10-character hex id', () => {
-    const ids = plan({ meters: 2000 }).meters.map((meter) => meter.meterId);
+  it('gives every meter a distinct id: 10 hex characters, or a urn:uuid usage point id for Green Button', () => {
+    const meters = plan({ meters: 2000 }).meters;
+    const ids = meters.map((meter) => meter.meterId);
 
     expect(new Set(ids).size).toBe(2000);
-    expect(ids.every((id) => /^[0-9a-f]{10}$/.test(id))).toBe(true);
+    for (const meter of meters) {
+      expect(meter.meterId).toMatch(meter.source === 'greenbutton' ? /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/ : /^[0-9a-f]{10}$/);
+    }
   });
 
   it('is identical for the same seed and different for another', () => {

@@ -84,6 +84,35 @@ describe('source profiles', () => {
     expect(parse).toThrow(/sources\.x\.settlementTimezone: unknown IANA time zone "Mars\/Olympus"/);
   });
 
+  test('a profile may set a meter-id pattern', () => {
+    // Act
+    const profiles = parseSourceProfiles({ version: 1, sources: { mpan: { format: 'csv', meterIdPattern: '[0-9]{13}' } } });
+
+    // Assert
+    expect(profiles.get('mpan')?.meterIdPattern).toBe('[0-9]{13}');
+  });
+
+  test.each([
+    ['not a string', 13, /sources\.x\.meterIdPattern: expected a regular expression, got 13/],
+    ['not a regular expression', '[0-9', /sources\.x\.meterIdPattern: not a valid regular expression .*, got "\[0-9"/],
+    ['a lookahead (RE2 has none)', '(?!=)[A-Z]+', /sources\.x\.meterIdPattern: lookaround and backreferences are not supported/],
+    ['a backreference (RE2 has none)', '(a)\\1', /sources\.x\.meterIdPattern: lookaround and backreferences are not supported/],
+  ])('a meter-id pattern that is %s is refused', (_case, pattern, problem) => {
+    // Act
+    const parse = () => parseSourceProfiles({ version: 1, sources: { x: { format: 'csv', meterIdPattern: pattern } } });
+
+    // Assert
+    expect(parse).toThrow(problem);
+  });
+
+  test('a misspelt meter-id pattern key is an unknown setting', () => {
+    // Act
+    const parse = () => parseSourceProfiles({ version: 1, sources: { x: { format: 'csv', meterIdRegex: '[0-9]+' } } });
+
+    // Assert
+    expect(parse).toThrow(/sources\.x\.meterIdRegex: unknown setting/);
+  });
+
   test('a file that is not JSON is reported with its path', () => {
     // Prepare
     const path = join(mkdtempSync(join(tmpdir(), 'profiles-')), 'sources.json');

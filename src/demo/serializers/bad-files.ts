@@ -1,6 +1,7 @@
 import type { BadFileSpec } from '../demo-files';
 import { MINUTE_MS } from '../options';
-import { ESPI_NAMESPACE, ATOM_NAMESPACE, urnUuid } from './green-button-xml';
+import { urnUuid } from '../prng';
+import { ESPI_NAMESPACE, ATOM_NAMESPACE } from './green-button-xml';
 import { CANONICAL_CSV_HEADER } from './canonical-csv';
 import { londonStamp, utcStamp } from './stamps';
 

@@ -2,7 +2,7 @@ import type { FileRecord } from '../demo-files';
 import { ESTIMATED } from '../load-shape';
 import type { MeterPlan } from '../meter-plan';
 import { DAY_MS } from '../options';
-import { mixSeed } from '../prng';
+import { urnUuid } from '../prng';
 import { CHUNK_CHARS } from './stamps';
 
 export const ESPI_NAMESPACE = 'http://naesb.org/espi';
@@ -12,12 +12,11 @@ const BASE = 'https://greenbutton.example/espi/1_1/resource';
 const ESPI_QUALITY_VALID = 0;
 const ESPI_QUALITY_ESTIMATED = 8;
 
-/** A stable urn:uuid from labels (so files are byte-identical per seed). */
-export function urnUuid(...labels: (number | string)[]): string {
-  const numbers = labels.map((label) => (typeof label === 'number' ? label : mixSeed(...Array.from(label, (c) => c.charCodeAt(0)))));
-  const hex = [1, 2, 3, 4].map((i) => mixSeed(i, ...numbers).toString(16).padStart(8, '0')).join('');
-  return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
+/**
+ * The title of every demo usage point: a display name, and the same for all of them, as in real
+ * feeds (the meter is the UsagePoint's atom id, which planDemo makes the meter id).
+ */
+export const DEMO_USAGE_POINT_TITLE = 'Front Electric Meter';
 
 function epochSeconds(ms: number): number {
   return Math.floor(ms / 1000);
@@ -25,13 +24,13 @@ function epochSeconds(ms: number): number {
 
 /** The UsagePoint, MeterReading and ReadingType entries that introduce a meter's readings. */
 export function usagePointEntries(meter: MeterPlan, updated: string): string {
-  const point = `${BASE}/RetailCustomer/1/UsagePoint/${meter.meterId}`;
-  const readingType = `${BASE}/ReadingType/${meter.meterId}`;
+  const point = usagePointHref(meter);
+  const readingType = `${BASE}/ReadingType/${meter.index + 1}`;
   return (
-    `<entry><id>${urnUuid('UsagePoint', meter.meterId)}</id>` +
+    `<entry><id>${meter.meterId}</id>` +
     `<link rel="self" href="${point}"/><link rel="up" href="${BASE}/RetailCustomer/1/UsagePoint"/>` +
     `<link rel="related" href="${point}/MeterReading"/>` +
-    `<title>${meter.meterId}</title><updated>${updated}</updated>` +
+    `<title>${DEMO_USAGE_POINT_TITLE}</title><updated>${updated}</updated>` +
     `<content><UsagePoint xmlns="${ESPI_NAMESPACE}"><ServiceCategory><kind>0</kind></ServiceCategory></UsagePoint></content></entry>\n` +
     `<entry><id>${urnUuid('MeterReading', meter.meterId)}</id>` +
     `<link rel="self" href="${point}/MeterReading/1"/><link rel="up" href="${point}/MeterReading"/>` +
@@ -47,6 +46,11 @@ export function usagePointEntries(meter: MeterPlan, updated: string): string {
     `<powerOfTenMultiplier>0</powerOfTenMultiplier><timeAttribute>0</timeAttribute><uom>72</uom>` +
     `</ReadingType></content></entry>\n`
   );
+}
+
+/** The UsagePoint resource of a meter (ESPI numbers usage points per retail customer). */
+function usagePointHref(meter: MeterPlan): string {
+  return `${BASE}/RetailCustomer/1/UsagePoint/${meter.index + 1}`;
 }
 
 /** One IntervalReading: value in Wh (uom 72, multiplier 0); malformed records carry their fault. */
@@ -95,7 +99,7 @@ export function* greenButtonXmlChunks(records: readonly FileRecord[], fileKey: s
   let i = 0;
   while (i < records.length) {
     const meter = records[i].meter;
-    const point = `${BASE}/RetailCustomer/1/UsagePoint/${meter.meterId}/MeterReading/1/IntervalBlock`;
+    const point = `${usagePointHref(meter)}/MeterReading/1/IntervalBlock`;
     chunk += usagePointEntries(meter, updated);
     let block = 0;
     while (i < records.length && records[i].meter === meter) {

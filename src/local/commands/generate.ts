@@ -1,16 +1,30 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { generateDemo } from '../../demo';
+import { DemoOptionsError, generateDemo, resolveDemoOptions } from '../../demo';
+import { usageError } from '../exit-codes';
+import { integerAtLeast } from '../option-parsers';
 import { progress } from '../progress';
 import { out } from './support';
+
+/** Demo sizes that do not fit together (e.g. fewer days than the recent days) are a usage error, before any work. */
+export function checkDemoOptions(_program: Command, cmd: Command): void {
+  const { meters, days, seed } = cmd.opts();
+  try {
+    resolveDemoOptions({ meters, days, seed });
+  } catch (error) {
+    if (error instanceof DemoOptionsError) usageError(cmd, error.message);
+    throw error;
+  }
+}
 
 /** `meterlake generate` */
 export function registerGenerate(program: Command): void {
   program.command('generate')
     .description('write the deterministic demo data set into <lake>/landing (does not ingest)')
-    .option('--meters <n>', 'number of meters', (v) => Number(v), 2000)
-    .option('--days <n>', 'number of days', (v) => Number(v), 60)
-    .option('--seed <n>', 'random seed', (v) => Number(v), 42)
+    .option('--meters <n>', 'number of meters', integerAtLeast(1), 2000)
+    .option('--days <n>', 'number of days', integerAtLeast(1), 60)
+    .option('--seed <n>', 'random seed', integerAtLeast(0), 42)
+    .hook('preAction', checkDemoOptions)
     .action(async (opts, cmd: Command) => {
       const lakeDir = path.resolve(cmd.optsWithGlobals().lake as string);
       const bar = progress('generating', 1);

@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
 import { formatRows, type OutputFormat } from '../format-rows';
 import { requireTable } from '../tables-view';
-import { out, withLake } from './support';
+import { formatOption, out, withExistingLake } from './support';
 
 /** `meterlake history` */
 export function registerHistory(program: Command): void {
   program.command('history')
     .description('snapshots of a table: operations, summaries, tags')
     .argument('<table>')
-    .option('--format <format>', 'table | csv | json', 'table')
-    .action(async (name: string, opts, cmd: Command) => withLake(cmd, async (lake) => {
+    .addOption(formatOption())
+    .action(async (name: string, opts, cmd: Command) => withExistingLake(cmd, async (lake) => {
       const m = await (await requireTable(lake, name)).metadata();
       const tags = new Map<bigint, string[]>();
       for (const [ref, r] of Object.entries(m.refs)) tags.set(r['snapshot-id'], [...(tags.get(r['snapshot-id']) ?? []), ref]);

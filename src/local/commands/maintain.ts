@@ -3,17 +3,10 @@ import {
   maintainTables, type MaintenanceOptions, type MaintenanceReport, type TableMaintenanceReport,
 } from '../../pipeline/maintenance';
 import { DAY_MS } from '../../pipeline/snapshot';
-import { out, withLake } from './support';
+import { positiveNumber } from '../option-parsers';
+import { out, withExistingLake } from './support';
 
 const MB = 1024 * 1024;
-
-function positiveNumber(flag: string) {
-  return (text: string) => {
-    const v = Number(text);
-    if (!Number.isFinite(v) || v <= 0) throw new Error(`${flag} must be a positive number, got '${text}'`);
-    return v;
-  };
-}
 
 const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -57,13 +50,13 @@ export function formatMaintenanceReport(report: MaintenanceReport): string {
 export function registerMaintain(program: Command): void {
   program.command('maintain')
     .description('expire old snapshots (tags kept by policy), remove orphan files, compact small files, merge manifests')
-    .option('--retention-days <n>', 'expire untagged snapshots older than this', positiveNumber('--retention-days'))
-    .option('--daily-tag-days <n>', 'drop daily-YYYY-MM-DD tags older than this', positiveNumber('--daily-tag-days'))
-    .option('--orphan-window-days <n>', 'keep unreferenced files younger than this', positiveNumber('--orphan-window-days'))
-    .option('--target-file-mb <n>', 'compaction target file size', positiveNumber('--target-file-mb'))
+    .option('--retention-days <n>', 'expire untagged snapshots older than this', positiveNumber)
+    .option('--daily-tag-days <n>', 'drop daily-YYYY-MM-DD tags older than this', positiveNumber)
+    .option('--orphan-window-days <n>', 'keep unreferenced files younger than this', positiveNumber)
+    .option('--target-file-mb <n>', 'compaction target file size', positiveNumber)
     .option('--table <name...>', 'tables to maintain (default: all)')
     .option('--dry-run', 'report what would be done, change nothing', false)
-    .action(async (opts, cmd: Command) => withLake(cmd, async (lake) => {
+    .action(async (opts, cmd: Command) => withExistingLake(cmd, async (lake) => {
       const options: MaintenanceOptions = {
         tables: opts.table as string[] | undefined,
         retentionMs: opts.retentionDays === undefined ? undefined : opts.retentionDays * DAY_MS,

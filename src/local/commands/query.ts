@@ -1,25 +1,24 @@
 import { Option, type Command } from 'commander';
-import { registerKnownAtView } from '../../pipeline/known-at';
+import type { SnapshotSelector } from '../../iceberg/scan';
 import { formatRows, type OutputFormat } from '../format-rows';
-import { parseSnapshotSelector } from '../snapshot-arg';
-import { registerAllTables } from '../tables-view';
-import { out, withLake } from './support';
+import { isoTime, snapshotSelector } from '../option-parsers';
+import { queryLake } from '../query-lake';
+import { formatOption, out, withExistingLake } from './support';
 
 /** `meterlake query` */
 export function registerQuery(program: Command): void {
   program.command('query')
     .description('run SQL over the tables (each table is a view of the same name)')
     .argument('<sql>')
-    .option('--as-of <tag|snapshot-id|time>', 'read tables at a tag, snapshot id or ISO time (time travel)')
-    .option('--known-at <time>', 'meter_readings as known at an ISO time: latest versions received by then, rebuilt from readings_history')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
-    .action(async (sql: string, opts, cmd: Command) => withLake(cmd, async (lake) => {
-      await registerAllTables(lake, opts.asOf ? parseSnapshotSelector(opts.asOf) : undefined);
-      if (opts.knownAt) {
-        const selector = parseSnapshotSelector(opts.knownAt);
-        if (!('asOfMs' in selector)) throw new Error(`--known-at needs an ISO time, got '${opts.knownAt}'`);
-        await registerKnownAtView(lake, 'meter_readings', selector.asOfMs);
-      }
-      out(formatRows(await lake.session.all(sql), opts.format as OutputFormat));
+    .option('--as-of <tag|snapshot-id|time>',
+      'read every table at one version (time travel): a tag (daily-YYYY-MM-DD: the daily run of that date, data through that day), ' +
+      'a snapshot id, or an ISO time (YYYY-MM-DD[THH:MM[:SS]][Z|±HH:MM], UTC without a zone), meaning the latest snapshot COMMITTED at or before it. ' +
+      'An unknown tag or id, or a time before the first snapshot, is an error', snapshotSelector)
+    // known-at rebuilds meter_readings from the current readings_history: it has no --as-of version.
+    .addOption(new Option('--known-at <time>', 'meter_readings as known at an ISO time: latest versions received by then, rebuilt from readings_history')
+      .argParser(isoTime).conflicts('asOf'))
+    .addOption(formatOption())
+    .action(async (sql: string, opts: { asOf?: SnapshotSelector; knownAt?: number; format: OutputFormat }, cmd: Command) => withExistingLake(cmd, async (lake) => {
+      out(formatRows(await queryLake(lake, sql, { asOf: opts.asOf, knownAtMs: opts.knownAt }), opts.format));
     }));
 }

@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import { runDailySnapshot } from '../../pipeline/snapshot';
 import { runDemoIngest } from '../demo-run';
 import { dailyHooks } from '../hooks';
-import { printGoldSamples, printLakeSummary, printTotals } from './summary';
+import { openTable } from '../../catalog/open-table';
+import { integerAtLeast } from '../option-parsers';
+import { checkDemoOptions } from './generate';
+import { dailyTags, dailyTagsLine, printGoldSamples, printLakeSummary, printTotals } from './summary';
 import { out, withLake } from './support';
 
 /** `meterlake start` */
@@ -10,13 +13,13 @@ export function registerStart(program: Command): void {
   program.command('start')
     .description('the main job: generate the demo data set (once), ingest it drop by drop, run the daily snapshot after each day, print a summary')
     .option('--once', 'run to completion and exit (the default when CI=true)')
-    .option('--meters <n>', 'demo meters', (v) => Number(v))
-    .option('--days <n>', 'demo days', (v) => Number(v))
-    .option('--seed <n>', 'demo seed', (v) => Number(v))
+    .option('--meters <n>', 'demo meters', integerAtLeast(1))
+    .option('--days <n>', 'demo days', integerAtLeast(1))
+    .option('--seed <n>', 'demo seed', integerAtLeast(0))
+    .hook('preAction', checkDemoOptions)
     .action(async (opts, cmd: Command) => withLake(cmd, async (lake) => {
       const started = Date.now();
       out(`meterlake: lake at ${lake.dir}`);
-      const tags: string[] = [];
       const totals = await runDemoIngest(lake, {
         ...opts,
         // The daily run after each demo day, as the schedule would trigger it. Catching up two months
@@ -24,12 +27,14 @@ export function registerStart(program: Command): void {
         // quality summary, which touches only the changed days, runs every day.
         afterDay: async (day, last) => {
           const hooks = last ? dailyHooks() : dailyHooks().filter((h) => h.name === 'data_quality');
-          tags.push((await runDailySnapshot(lake, { runDate: day, hooks })).tag);
+          await runDailySnapshot(lake, { runDate: day, hooks });
         },
       });
       out(`\n${totals.drops} demo drops; ${totals.alreadyIngested} were already in the lake`);
       printTotals(totals);
-      if (tags.length) out(`daily snapshots: ${tags.length} tags, ${tags[0]} … ${tags.at(-1)}`);
+      // The tags the table holds, not the runs made: a run before the first reading tags nothing.
+      const tags = (await lake.catalog.tableExists('meter_readings')) ? dailyTags(await openTable(lake.catalog, 'meter_readings', lake.io).metadata()) : [];
+      out(dailyTagsLine(tags));
       await printLakeSummary(lake);
       await printGoldSamples(lake);
       out(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Try:`);

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { printLakeSummary } from './summary';
-import { withLake } from './support';
+import { withExistingLake } from './support';
 
 /** `meterlake tables` */
 export function registerTables(program: Command): void {
   program.command('tables')
     .description('list the tables with their current row counts')
-    .action(async (_opts, cmd: Command) => withLake(cmd, printLakeSummary));
+    .action(async (_opts, cmd: Command) => withExistingLake(cmd, printLakeSummary));
 }

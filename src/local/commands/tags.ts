@@ -2,15 +2,15 @@ import type { Command } from 'commander';
 import { openTable } from '../../catalog/open-table';
 import { snapshotById } from '../../iceberg/table-metadata';
 import { formatRows, type OutputFormat } from '../format-rows';
-import { out, withLake } from './support';
+import { formatOption, out, withExistingLake } from './support';
 
 /** `meterlake tags` */
 export function registerTags(program: Command): void {
   program.command('tags')
     .description('list tags and branches of every table (daily-YYYY-MM-DD, settlement-YYYY-MM, …)')
     .option('--table <name>', 'only this table')
-    .option('--format <format>', 'table | csv | json', 'table')
-    .action(async (opts, cmd: Command) => withLake(cmd, async (lake) => {
+    .addOption(formatOption())
+    .action(async (opts, cmd: Command) => withExistingLake(cmd, async (lake) => {
       const rows = [];
       for (const name of opts.table ? [opts.table as string] : await lake.catalog.listTables()) {
         const m = await openTable(lake.catalog, name, lake.io).metadata();

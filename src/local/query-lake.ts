@@ -1,0 +1,18 @@
+import type { SnapshotSelector } from '../iceberg/scan';
+import { registerKnownAtView } from '../pipeline/known-at';
+import type { LakePorts } from '../pipeline/ports';
+import { registerAllTables } from './tables-view';
+
+export interface QueryLakeOptions {
+  /** Every table is read at this version (time travel); an unknown one is an error. */
+  asOf?: SnapshotSelector;
+  /** meter_readings as known at this time (ms since the epoch), rebuilt from readings_history. */
+  knownAtMs?: number;
+}
+
+/** Run SQL over every table and view of the lake: what `meterlake query` prints. */
+export async function queryLake(ports: LakePorts, sql: string, opts: QueryLakeOptions = {}): Promise<Record<string, unknown>[]> {
+  await registerAllTables(ports, opts.asOf);
+  if (opts.knownAtMs !== undefined) await registerKnownAtView(ports, 'meter_readings', opts.knownAtMs);
+  return ports.session.all(sql);
+}

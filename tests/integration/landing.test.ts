@@ -1,0 +1,86 @@
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { commitBatches } from '../../src/pipeline/commit';
+import { ingestObject, LandedObjectChangedError } from '../../src/pipeline/ingest';
+import { emptyTotals, ingestAndCommit, landLocalFile, versionedName } from '../../src/local/landing';
+import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
+import { registerAllTables } from '../../src/local/tables-view';
+
+const HEADER = 'meter_id,interval_start,interval_minutes,kwh,quality';
+const PREFIX = 'landing/default/readings';
+
+let lake: LocalLake;
+let inbox: string;
+beforeEach(async () => {
+  lake = await openLocalLake(await mkdtemp(path.join(tmpdir(), 'meterlake-landing-')));
+  inbox = await mkdtemp(path.join(tmpdir(), 'meterlake-inbox-'));
+});
+afterEach(async () => {
+  lake.close();
+  await rm(lake.dir, { recursive: true, force: true });
+  await rm(inbox, { recursive: true, force: true });
+});
+
+/** `folder/name` holding `rows` readings of meter `meter`. */
+async function csvFile(folder: string, name: string, meter: string, rows: number): Promise<string> {
+  const lines = [HEADER];
+  for (let i = 0; i < rows; i++) lines.push(`${meter},${new Date(Date.UTC(2021, 0, 1) + i * 1_800_000).toISOString()},30,0.5,actual`);
+  await mkdir(path.join(inbox, folder), { recursive: true });
+  const file = path.join(inbox, folder, name);
+  await writeFile(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+test('two different files with the same name land under two keys and both are kept whole', async () => {
+  const a = await landLocalFile(lake, await csvFile('a', 'x.csv', 'A', 100), PREFIX);
+  const b = await landLocalFile(lake, await csvFile('b', 'x.csv', 'B', 120), PREFIX);
+  await ingestAndCommit(lake, [a, b], emptyTotals());
+  await registerAllTables(lake);
+  const [row] = await lake.session.all<{ n: bigint; distinct_rows: bigint }>(
+    'SELECT count(*) AS n, count(DISTINCT (source_file, source_row)) AS distinct_rows FROM readings_history',
+  );
+  expect([a.key, b.key]).toEqual([`${PREFIX}/x.csv`, `${PREFIX}/${versionedName('x.csv', b.versionId!)}`]);
+  expect([row.n, row.distinct_rows]).toEqual([220n, 220n]);
+});
+
+test('the same bytes landed twice are one object version, committed once', async () => {
+  const file = await csvFile('a', 'x.csv', 'A', 10);
+  const first = await landLocalFile(lake, file, PREFIX);
+  const again = await landLocalFile(lake, file, PREFIX);
+  await commitBatches(lake, [await ingestObject(lake, first)]);
+  const second = await commitBatches(lake, [await ingestObject(lake, again)]);
+  expect(again).toEqual(first);
+  expect([second.committed.length, second.duplicates.length]).toEqual([0, 1]);
+});
+
+test('a landed object is never overwritten', async () => {
+  const first = await landLocalFile(lake, await csvFile('a', 'x.csv', 'A', 10), PREFIX);
+  const before = await readFile(lake.store.localPath(first.key));
+  await landLocalFile(lake, await csvFile('b', 'x.csv', 'B', 30), PREFIX);
+  expect(await readFile(lake.store.localPath(first.key))).toEqual(before);
+});
+
+test('an object that is not the size its event names is a retryable error, not a quarantine', async () => {
+  const event = await landLocalFile(lake, await csvFile('a', 'x.csv', 'A', 10), PREFIX);
+  await expect(ingestObject(lake, { ...event, size: event.size! + 100 })).rejects.toBeInstanceOf(LandedObjectChangedError);
+  expect(await lake.store.head(`quarantine/default/readings/x.csv`)).toBeUndefined();
+});
+
+test('an object that changes while it is read is a retryable error and leaves no data files behind', async () => {
+  const event = await landLocalFile(lake, await csvFile('a', 'x.csv', 'A', 2000), PREFIX);
+  const landed = lake.store.localPath(event.key);
+  // Written to while the parse runs (what a writer still copying into the landing folder does).
+  const writer = (async () => {
+    for (let i = 0; i < 50; i++) {
+      await appendFile(landed, `A,2022-01-01T00:${String(i).padStart(2, '0')}:00Z,30,0.5,actual\n`);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  })();
+  const outcome = ingestObject(lake, { ...event, size: undefined });
+  await writer;
+  await expect(outcome).rejects.toBeInstanceOf(LandedObjectChangedError);
+  const dataFiles = [];
+  for await (const info of lake.store.list('warehouse/readings_history/data/')) dataFiles.push(info.key);
+  expect(dataFiles).toEqual([]);
+});
