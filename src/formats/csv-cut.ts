@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type FileHandle, open, readdir, rm, stat } from 'node:fs/promises';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type ByteFacts, ByteScanner, mergeByteFacts, NO_BYTE_FACTS } from './byte-scan';
+import { removeStaleTempFiles } from '../storage/stale-temp-files';
 import type { SourceProfile } from './source-profiles';
 
 /**
@@ -198,12 +199,7 @@ const STALE_PART_FILE_MS = 60 * 60 * 1000;
  * its /tmp lives on in the warm container and would fill up).
  */
 export async function removeStalePartFiles(dir: string, now: number): Promise<void> {
-  for (const name of await readdir(dir)) {
-    if (!name.startsWith(PART_FILE_PREFIX)) continue;
-    const file = path.join(dir, name);
-    const info = await stat(file).catch(() => undefined);
-    if (info && now - info.mtimeMs > STALE_PART_FILE_MS) await rm(file, { force: true });
-  }
+  await removeStaleTempFiles(dir, PART_FILE_PREFIX, STALE_PART_FILE_MS, now);
 }
 
 

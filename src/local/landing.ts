@@ -8,7 +8,13 @@ import { commitBatches, type CommitSummary } from '../pipeline/commit';
 import { ingestObject, type CommitRequest, type LandedObject } from '../pipeline/ingest';
 import type { LakePorts } from '../pipeline/ports';
 import type { LocalStore } from '../storage/local-store';
+import { removeStaleTempFiles } from '../storage/stale-temp-files';
 import { LOCAL_BUCKET } from './local-lake';
+
+/** Copies being landed sit in the lake's temp folder under this prefix until they are linked into place. */
+const STAGED_PREFIX = 'landing-';
+/** A staged copy this old belongs to a process that was killed (a copy takes seconds). */
+const STALE_STAGED_MS = 60 * 60 * 1000;
 
 /** Read in chunks of 1 MiB: the default 64 KiB costs a third more time on a large file. */
 const CHUNK_BYTES = 1 << 20;
@@ -69,7 +75,8 @@ export async function localLandingEvent(ports: LakePorts, key: string, arrivalTi
  * two different files with one name are two objects. Returns the object's landing event.
  */
 export async function landLocalFile(lake: { store: LocalStore; tempDir: string; now: () => number } & LakePorts, file: string, prefix: string): Promise<LandedObject> {
-  const staged = path.join(lake.tempDir, `landing-${randomUUID()}`);
+  await removeStaleTempFiles(lake.tempDir, STAGED_PREFIX, STALE_STAGED_MS, lake.now());
+  const staged = path.join(lake.tempDir, `${STAGED_PREFIX}${randomUUID()}`);
   try {
     const versionId = await copyWithVersionId(file, staged);
     const name = path.basename(file);

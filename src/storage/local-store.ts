@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, type Dirent } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
@@ -217,7 +217,10 @@ async function writeAtomically(target: string, fill: (temp: string) => Promise<v
 
 async function writeBody(filePath: string, body: Body): Promise<void> {
   if (body instanceof Readable) {
-    await pipeline(body, createWriteStream(filePath));
+    // Open before piping: a stream opens its file lazily, so a source that fails at once could
+    // otherwise create the temp file after the caller has removed it.
+    const handle = await fs.open(filePath, 'w');
+    await pipeline(body, handle.createWriteStream());
   } else {
     await fs.writeFile(filePath, body);
   }

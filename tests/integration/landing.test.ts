@@ -1,4 +1,5 @@
-import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { commitBatches } from '../../src/pipeline/commit';
@@ -83,4 +84,15 @@ test('an object that changes while it is read is a retryable error and leaves no
   const dataFiles = [];
   for await (const info of lake.store.list('warehouse/readings_history/data/')) dataFiles.push(info.key);
   expect(dataFiles).toEqual([]);
+});
+
+test('a copy a killed process left in the temp folder is removed once it is an hour old; a fresh one is kept', async () => {
+  const stale = path.join(lake.tempDir, 'landing-killed');
+  const fresh = path.join(lake.tempDir, 'landing-running');
+  await writeFile(stale, 'partial');
+  await writeFile(fresh, 'partial');
+  const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+  await utimes(stale, twoHoursAgo, twoHoursAgo);
+  await landLocalFile(lake, await csvFile('a', 'x.csv', 'A', 1), PREFIX);
+  expect([existsSync(stale), existsSync(fresh)]).toEqual([false, true]);
 });
