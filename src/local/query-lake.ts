@@ -12,7 +12,7 @@ export interface QueryLakeOptions {
 
 /** Run SQL over every table and view of the lake: what `meterlake query` prints. */
 export async function queryLake(ports: LakePorts, sql: string, opts: QueryLakeOptions = {}): Promise<Record<string, unknown>[]> {
-  await registerAllTables(ports, opts.asOf);
+  await registerAllTables(ports, opts.asOf, sql);
   if (opts.knownAtMs !== undefined) await registerKnownAtView(ports, 'meter_readings', opts.knownAtMs);
   return ports.session.all(sql);
 }

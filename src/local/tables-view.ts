@@ -4,6 +4,7 @@ import { createEmptyView, createUnavailableView } from '../engine/snapshot-view'
 import type { SnapshotSelector } from '../iceberg/scan';
 import { currentSchema } from '../iceberg/table-metadata';
 import { resolveLakeVersions } from '../pipeline/as-of';
+import { expandViews, loadSqlTemplates } from '../engine/sql-template';
 import { registerSqlViews } from '../pipeline/gold';
 import { registerLiveView } from '../pipeline/live';
 import type { LakePorts } from '../pipeline/ports';
@@ -12,24 +13,51 @@ import { METER_READINGS, READINGS_HISTORY } from '../pipeline/tables';
 
 export const LIVE_VIEW = 'meter_readings_live';
 
+/** The tables the live view reads. */
+const LIVE_VIEW_TABLES = [METER_READINGS.name, READINGS_HISTORY.name];
+
 /**
- * Register every table of the catalog as a DuckDB view of the same name, all at one selected
- * version of the lake (resolveLakeVersions: an unknown tag, id or a time before the lake's first
- * snapshot throws), plus meter_readings_live and the SQL views.
+ * The tables a statement needs: those it names, and every table of the SQL views (and of the live
+ * view) when it names one of those. Names are matched as whole words, case-insensitively, so the
+ * set errs on the side of too many (a name inside a string literal counts), never too few.
  */
-export async function registerAllTables(ports: LakePorts, selector?: SnapshotSelector): Promise<string[]> {
-  const names = await ports.catalog.listTables();
-  const tables = new Map(names.map((name) => [name, openTable(ports.catalog, name, ports.io)]));
-  const metadata = new Map(await Promise.all(names.map(async (name) => [name, await tables.get(name)!.metadata()] as const)));
+export function neededBy(sql: string, tables: readonly string[]): { tables: Set<string>; liveView: boolean; sqlViews: boolean } {
+  const mentions = (name: string) => new RegExp(`(?<![A-Za-z0-9_])${name}(?![A-Za-z0-9_])`, 'i').test(sql);
+  const needed = new Set(tables.filter(mentions));
+  const liveView = mentions(LIVE_VIEW);
+  if (liveView) LIVE_VIEW_TABLES.forEach((t) => needed.add(t));
+  const views = loadSqlTemplates();
+  const sqlViews = [...views.keys()].some(mentions);
+  if (sqlViews) {
+    // The SQL views are created together, so each needs the tables of all of them.
+    for (const view of views.values()) expandViews(view, views).slots.forEach((t) => needed.add(t));
+  }
+  return { tables: needed, liveView, sqlViews };
+}
+
+/**
+ * Register the tables of the catalog as DuckDB views of the same name, all at one selected
+ * version of the lake (resolveLakeVersions: an unknown tag, id or a time before the lake's first
+ * snapshot throws, whichever tables are registered), plus meter_readings_live and the SQL views.
+ * With `forSql`, only what that statement needs is registered (reading a table's manifests is
+ * most of a small query's time); without it, everything.
+ */
+export async function registerAllTables(ports: LakePorts, selector?: SnapshotSelector, forSql?: string): Promise<string[]> {
+  const allNames = await ports.catalog.listTables();
+  const tables = new Map(allNames.map((name) => [name, openTable(ports.catalog, name, ports.io)]));
+  const metadata = new Map(await Promise.all(allNames.map(async (name) => [name, await tables.get(name)!.metadata()] as const)));
   const versions = resolveLakeVersions(metadata, selector);
-  for (const [name, table] of tables) {
+  const needed = forSql === undefined ? { tables: new Set(allNames), liveView: true, sqlViews: true } : neededBy(forSql, allNames);
+  const names = allNames.filter((name) => needed.tables.has(name));
+  for (const name of names) {
+    const table = tables.get(name)!;
     const at = versions.get(name)!;
     const schema = currentSchema(metadata.get(name)!);
     if (at.kind === 'snapshot') await registerTableView(ports.session, ports.store, table, name, { snapshot: { snapshotId: at.snapshot['snapshot-id'] } });
     else if (at.kind === 'empty') await createEmptyView(ports.session, name, schema);
     else await createUnavailableView(ports.session, name, schema, at.error.message);
   }
-  if (names.includes(METER_READINGS.name) && names.includes(READINGS_HISTORY.name)) {
+  if (needed.liveView && LIVE_VIEW_TABLES.every((t) => names.includes(t))) {
     // The live view is today's state by definition: it has no past version to read.
     if (selector) {
       await createUnavailableView(ports.session, LIVE_VIEW, currentSchema(metadata.get(METER_READINGS.name)!),
@@ -39,7 +67,7 @@ export async function registerAllTables(ports: LakePorts, selector?: SnapshotSel
     }
   }
   // Analysts' views need their tables; before the first daily run and reference drop they are absent.
-  if ([METER_READINGS.name, 'agreement', 'product', 'meterpoint'].every((t) => names.includes(t))) await registerSqlViews(ports);
+  if (needed.sqlViews && [METER_READINGS.name, 'agreement', 'product', 'meterpoint'].every((t) => names.includes(t))) await registerSqlViews(ports);
   return names;
 }
 
