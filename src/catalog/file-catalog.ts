@@ -123,8 +123,14 @@ export class FileCatalog implements Catalog {
   }
 
   async listTables(): Promise<string[]> {
-    // FileIO lists recursively, so this walks every file of the warehouse; tables are rarely listed.
     const prefix = `${this.warehouse}/`;
+    if (this.io.listFolders) {
+      // One folder per table; a folder is a table once its first version marker exists.
+      const folders = (await this.io.listFolders(prefix)).filter((name) => TABLE_NAME.test(name));
+      const exists = await Promise.all(folders.map((name) => this.tableExists(name)));
+      return folders.filter((_, i) => exists[i]).sort();
+    }
+    // Without folder listing this walks every file of the warehouse; tables are rarely listed.
     const firstMarker = /^([a-z0-9_]{1,255})\/metadata\/commits\/00000\.txt$/;
     const names: string[] = [];
     for await (const file of this.io.list(prefix)) {

@@ -14,6 +14,8 @@ export interface FileIO {
   delete(uri: string): Promise<void>;
   /** Absolute URIs of all files under a URI prefix. */
   list(prefixUri: string): AsyncIterable<{ uri: string; size: number; lastModifiedMs: number }>;
+  /** Names of the folders directly under a URI prefix ending in '/' (optional: saves walking every file). */
+  listFolders?(prefixUri: string): Promise<string[]>;
 }
 
 export class NotFoundError extends Error {

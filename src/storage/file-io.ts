@@ -38,6 +38,7 @@ export function fileIOFor(store: ObjectStore): FileIO {
         yield { uri: `${store.url}/${info.key}`, size: info.size, lastModifiedMs: info.lastModified.getTime() };
       }
     },
+    ...(store.listFolders ? { listFolders: async (prefixUri: string) => store.listFolders!(keyUnder(store, prefixUri, true)) } : {}),
   };
 }
 

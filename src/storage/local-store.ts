@@ -148,6 +148,16 @@ export class LocalStore implements ObjectStore {
     }
   }
 
+  async listFolders(prefix: string): Promise<string[]> {
+    const dirKey = prefix.replace(/\/$/, '');
+    const dirPath = dirKey === '' ? this.rootDir : this.localPath(dirKey);
+    const entries = await fs.readdir(dirPath, { withFileTypes: true }).catch((err: unknown) => {
+      if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return [];
+      throw err;
+    });
+    return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort(compareKeys);
+  }
+
   async delete(key: string): Promise<void> {
     await fs.rm(this.localPath(key), { force: true });
   }

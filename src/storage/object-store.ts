@@ -31,6 +31,11 @@ export interface ObjectStore {
   head(key: string): Promise<ObjectInfo | undefined>;
   /** All objects whose key starts with `prefix`, in key order, fetched page by page. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
+  /**
+   * Names of the folders directly under `prefix` (which ends with '/'), without walking their
+   * files. Optional: a store without it is listed file by file.
+   */
+  listFolders?(prefix: string): Promise<string[]>;
   /** Delete; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
   /** A local filesystem path for the key when the store is a folder (lets DuckDB read in place). */

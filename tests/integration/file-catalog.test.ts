@@ -223,6 +223,18 @@ describe.each(backends)('FileCatalog on %s', (_label, openBackend) => {
     expect(await catalog.tableExists('product')).toBe(false);
   });
 
+  test('listTables leaves out a folder that holds no committed table (an orphan data file, a lost create)', async () => {
+    // Prepare
+    await create('meters');
+    await io.write(`${backend.warehouse}/stray/data/x.parquet`, 'not a table');
+
+    // Act
+    const names = await catalog.listTables();
+
+    // Assert
+    expect(names).toEqual(['meters']);
+  });
+
   test('a table name outside [a-z0-9_] is refused', async () => {
     // Act
     const result = catalog.loadTable('Meters-2024');

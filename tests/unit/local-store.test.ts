@@ -84,3 +84,10 @@ test('list of a root that does not exist yet is empty', async () => {
 
   expect(keys).toEqual([]);
 });
+
+test('listFolders names the folders directly under a prefix, not their files or deeper folders', async () => {
+  await store.put('w/b/metadata/x.json', '{}');
+  await store.put('w/a/data/y.parquet', 'y');
+  await store.put('w/file.txt', 'z');
+  expect([await store.listFolders('w/'), await store.listFolders('missing/')]).toEqual([['a', 'b'], []]);
+});
