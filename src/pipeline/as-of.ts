@@ -3,6 +3,7 @@ import { latestTags, tagHint, tagsNearestByName, tagsNearestByTime, tagsOf } fro
 import { describeSelector, resolveSnapshot, snapshotAsOf, snapshotNotFound, type SnapshotSelector } from '../iceberg/scan';
 import { currentSnapshot } from '../iceberg/table-metadata';
 import type { Snapshot, TableMetadata } from '../iceberg/types';
+import { DAILY_TAG_PREFIX, isDailyTag, isSettlementTag, SETTLEMENT_TAG_PREFIX } from './maintenance/tag-policy';
 
 /** How one table reads at a lake-wide selector. */
 export type TableAtSelector =
@@ -12,6 +13,13 @@ export type TableAtSelector =
   | { readonly kind: 'empty' }
   /** Not knowable: the table's snapshots from then were expired. Reading it must fail with `error`. */
   | { readonly kind: 'unavailable'; readonly error: SnapshotNotFoundError };
+
+/** The family of a tag that scheduled runs place on every table they write (`daily-`, `settlement-`). */
+function runTagFamily(ref: string): string | undefined {
+  if (isDailyTag(ref)) return DAILY_TAG_PREFIX;
+  if (isSettlementTag(ref)) return SETTLEMENT_TAG_PREFIX;
+  return undefined;
+}
 
 /** Whether the snapshot-log still starts at the table's first snapshot (none expired before it). */
 function historyComplete(m: TableMetadata): boolean {
@@ -41,8 +49,10 @@ function holderSnapshot(m: TableMetadata, selector: { ref: string } | { snapshot
 /**
  * Every table of a lake at one selector, as one consistent point in time:
  * - no selector: each table's current snapshot (empty if it has none);
- * - a tag or snapshot id: the tables that hold it read it; every other table reads as of the
- *   commit time of that version (the latest commit among the holders);
+ * - a tag or snapshot id: the tables that hold it read it; a table that carries other tags of a
+ *   scheduled run's family (`daily-…`, `settlement-…`) but not this one is unavailable (that run did
+ *   not write it); every other table reads as of the commit time of that version (the latest
+ *   commit among the holders: the end of the run that tagged them);
  * - a time (a commit time): each table's latest snapshot committed at or before it; a table whose
  *   first snapshot came later is empty; one whose history from then was expired is unavailable.
  * Throws SnapshotNotFoundError (what was asked, nearest valid tags) when no table holds the tag or
@@ -77,7 +87,21 @@ export function resolveLakeVersions(tables: ReadonlyMap<string, TableMetadata>, 
     asOfMs = Math.max(...[...holders.values()].map((s) => s['timestamp-ms']));
     for (const [name, snapshot] of holders) result.set(name, { kind: 'snapshot', snapshot });
   }
-  for (const [name, m] of tables) if (!result.has(name)) result.set(name, tableAtTime(m, asOfMs));
+  const family = 'ref' in selector ? runTagFamily(selector.ref) : undefined;
+  for (const [name, m] of tables) {
+    if (result.has(name)) continue;
+    // A table the scheduled runs tag, without this run's tag, was not written by that run: reading
+    // it as of that moment would show another run's output (or none) as if it were this one's.
+    if (family && 'ref' in selector && Object.keys(m.refs).some((ref) => ref.startsWith(family))) {
+      const nearestTags = tagsNearestByName(tagsOf(m), selector.ref);
+      const error = new SnapshotNotFoundError(
+        `${name} has no tag '${asked}': the run that placed it did not write ${name}${tagHint(nearestTags)}`, { asked, nearestTags },
+      );
+      result.set(name, { kind: 'unavailable', error });
+      continue;
+    }
+    result.set(name, tableAtTime(m, asOfMs));
+  }
   if (![...result.values()].some((t) => t.kind === 'snapshot')) {
     const firstMs = Math.min(...[...tables.values()].flatMap((m) => m['snapshot-log'].slice(0, 1).map((e) => e['timestamp-ms'])));
     const since = Number.isFinite(firstMs) ? ` (the first was committed at ${new Date(firstMs).toISOString()})` : ' (the lake has no snapshot yet)';

@@ -1,6 +1,7 @@
 import { sqlString, scratchName } from '../engine/duckdb-session';
 import type { Predicate } from '../iceberg/expressions';
 import { tableFor } from './lake-tables';
+import { tagCurrentSnapshot } from './maintenance/tag-policy';
 import { HISTORY_SNAPSHOT_PROPERTY, type AfterCommitContext, type AfterCommitHook, type HookOutcome } from './snapshot';
 import { DATA_QUALITY, READINGS_HISTORY } from './tables';
 import { registerTableView, writeRowsAsDataFiles } from './table-files';
@@ -13,9 +14,10 @@ import { registerTableView, writeRowsAsDataFiles } from './table-files';
 export const dataQualityHook: AfterCommitHook = {
   name: 'data_quality',
   async run(ctx: AfterCommitContext): Promise<HookOutcome> {
-    if (!ctx.days.length) return 'unchanged';
     const { ports } = ctx;
     const table = await tableFor(ports, DATA_QUALITY);
+    // No day changed: the summary stands; it takes the run's tag so that time travel to the tag finds it.
+    if (!ctx.days.length) return (await tagCurrentSnapshot(table, ctx.tag)) ? 'tagged' : 'unchanged';
     const readings = scratchName('dq_readings');
     const history = scratchName('dq_history');
     // Plan only the changed days' partitions: the rest of the table is not read.
@@ -68,6 +70,7 @@ export const dataQualityHook: AfterCommitHook = {
         removeWhere: (f) => changed.has(f.partition.day as number),
         summary: { 'meterlake.tag': ctx.tag },
       });
+      await tagCurrentSnapshot(table, ctx.tag);
       return 'rebuilt';
     } finally {
       await ports.session.run(`DROP TABLE ${rows}; DROP VIEW IF EXISTS ${readings}; DROP VIEW IF EXISTS ${history}`);

@@ -6,7 +6,7 @@ import { SQL_GOLD_DIR, expandViews, listSqlFiles, loadSqlTemplate, loadSqlTempla
 import type { IcebergTable } from '../iceberg/table';
 import { currentSnapshot } from '../iceberg/table-metadata';
 import type { NestedField, PrimitiveType } from '../iceberg/types';
-import { tagRefOptions } from './maintenance/tag-policy';
+import { tagCurrentSnapshot, tagRefOptions } from './maintenance/tag-policy';
 import type { LakePorts } from './ports';
 import type { AfterCommitContext, AfterCommitHook, HookOutcome } from './snapshot';
 import { registerTableView, writeRowsAsDataFiles } from './table-files';
@@ -140,12 +140,7 @@ export function goldTablesHook(opts: GoldOptions = {}): AfterCommitHook {
         return 'rebuilt';
       }
       let tagged = false;
-      for (const table of built) {
-        const metadata = await table.metadata();
-        if (metadata.refs[ctx.tag]?.['snapshot-id'] === metadata['current-snapshot-id']) continue;
-        await table.setRef(ctx.tag, { ...tagRefOptions(ctx.tag), snapshotId: metadata['current-snapshot-id'] });
-        tagged = true;
-      }
+      for (const table of built) if (await tagCurrentSnapshot(table, ctx.tag)) tagged = true;
       return tagged ? 'tagged' : 'unchanged';
     },
   };

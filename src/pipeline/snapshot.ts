@@ -11,7 +11,7 @@ import { latestVersionSql } from './latest-version-sql';
 import {
   DEFAULT_MERGE_ON_READ, chooseDayMode, countDistinctKeys, mergeDayOnRead, type DayFiles, type DayMode, type MergeOnReadThresholds,
 } from './merge-on-read';
-import { DEFAULT_RETENTION, dailyTagName } from './maintenance/tag-policy';
+import { DEFAULT_RETENTION, dailyTagName, tagCurrentSnapshot } from './maintenance/tag-policy';
 import { parseCalendarDate } from './strict-time';
 import type { LakePorts } from './ports';
 import { METER_READINGS, READINGS_HISTORY, SNAPSHOT_LOG } from './tables';
@@ -325,6 +325,8 @@ async function logRun(ports: LakePorts, r: DailyRunResult): Promise<void> {
     ${r.durationMs}::BIGINT AS duration_ms, to_timestamp(${ports.now() / 1000}) AS run_at`);
   try {
     await log.append(await writeRowsAsDataFiles(ports.session, ports.store, await log.metadata(), { sourceSql: scratch }), { 'meterlake.tag': r.tag });
+    // The run's tag on its own log row, so time travel to the tag reads the log as the run left it.
+    await tagCurrentSnapshot(log, r.tag);
   } finally {
     await ports.session.run(`DROP TABLE ${scratch}`);
   }

@@ -1,3 +1,4 @@
+import type { IcebergTable } from '../../iceberg/table';
 import type { RefOptions } from '../../iceberg/table-metadata';
 
 const DAY_MS = 86_400_000;
@@ -37,4 +38,13 @@ export const isSettlementTag = (name: string) => SETTLEMENT_TAG.test(name);
  */
 export function tagRefOptions(name: string, dailyTagMaxAgeMs: number = DEFAULT_RETENTION.dailyTagMaxAgeMs): RefOptions {
   return isDailyTag(name) ? { type: 'tag', maxRefAgeMs: dailyTagMaxAgeMs } : { type: 'tag' };
+}
+
+/** Place `tag` on the table's current snapshot unless it is there already; true when a ref was written. */
+export async function tagCurrentSnapshot(table: IcebergTable, tag: string): Promise<boolean> {
+  const metadata = await table.metadata();
+  const current = metadata['current-snapshot-id'];
+  if (current === -1n || metadata.refs[tag]?.['snapshot-id'] === current) return false;
+  await table.setRef(tag, { ...tagRefOptions(tag), snapshotId: current });
+  return true;
 }
