@@ -54,13 +54,16 @@ export async function assertIsLake(dir: string): Promise<void> {
  * processes that no longer run (killed before they could clean up) are removed.
  */
 async function ownSpillDir(parent: string): Promise<string> {
+  // Only folders named like ours are ever removed: the parent may be a folder the user shares.
   await mkdir(parent, { recursive: true });
   for (const entry of await readdir(parent)) {
-    const pid = Number(/^(\d+)-/.exec(entry)?.[1]);
+    const pid = Number(SPILL_DIR_NAME.exec(entry)?.[1]);
     if (pid && !isRunning(pid)) await rm(path.join(parent, entry), { recursive: true, force: true });
   }
-  return path.join(parent, `${process.pid}-${randomUUID().slice(0, 8)}`);
+  return path.join(parent, `meterlake-spill-${process.pid}-${randomUUID().slice(0, 8)}`);
 }
+
+const SPILL_DIR_NAME = /^meterlake-spill-(\d+)-[0-9a-f]{8}$/;
 
 function isRunning(pid: number): boolean {
   try {

@@ -96,3 +96,20 @@ test('a copy a killed process left in the temp folder is removed once it is an h
   await landLocalFile(lake, await csvFile('a', 'x.csv', 'A', 1), PREFIX);
   expect([existsSync(stale), existsSync(fresh)]).toEqual([false, true]);
 });
+
+test('opening a lake removes only spill folders of processes that no longer run, nothing else beside them', async () => {
+  const spill = await mkdtemp(path.join(tmpdir(), 'meterlake-spill-parent-'));
+  const previous = process.env.METERLAKE_DUCKDB_TEMP_DIR;
+  process.env.METERLAKE_DUCKDB_TEMP_DIR = spill;
+  try {
+    await mkdir(path.join(spill, 'meterlake-spill-999999-0123abcd'));
+    await writeFile(path.join(spill, '2021-01-01.csv'), 'a user file');
+    const other = await openLocalLake(lake.dir);
+    other.close();
+    expect([existsSync(path.join(spill, 'meterlake-spill-999999-0123abcd')), existsSync(path.join(spill, '2021-01-01.csv'))]).toEqual([false, true]);
+  } finally {
+    if (previous === undefined) delete process.env.METERLAKE_DUCKDB_TEMP_DIR;
+    else process.env.METERLAKE_DUCKDB_TEMP_DIR = previous;
+    await rm(spill, { recursive: true, force: true });
+  }
+});
