@@ -7,9 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import { commitBatches, type CommitSummary } from '../pipeline/commit';
 import { ingestObject, type CommitRequest, type LandedObject } from '../pipeline/ingest';
 import type { LakePorts } from '../pipeline/ports';
-import type { LocalStore } from '../storage/local-store';
 import { removeStaleTempFiles } from '../storage/stale-temp-files';
-import { LOCAL_BUCKET } from './local-lake';
+import { LOCAL_BUCKET, type LandingVersionScheme, type LocalLake } from './local-lake';
 
 /** Copies being landed sit in the lake's temp folder under this prefix until they are linked into place. */
 const STAGED_PREFIX = 'landing-';
@@ -19,19 +18,26 @@ const STALE_STAGED_MS = 60 * 60 * 1000;
 /** Read in chunks of 1 MiB: the default 64 KiB costs a third more time on a large file. */
 const CHUNK_BYTES = 1 << 20;
 
+/** The hash that names a landed object's version under each scheme. */
+const HASH_OF: Record<LandingVersionScheme, string> = { sha256: 'sha256', 'md5-etag': 'md5' };
+
+/** The version fields of a local event: the hash as version id, or (older lakes) as ETag. */
+const versionFields = (scheme: LandingVersionScheme, hash: string) => (scheme === 'sha256' ? { versionId: hash } : { etag: hash });
+
 /**
- * The local store's version id of an object: the SHA-256 of its bytes. Landed objects are never
- * overwritten, so a key and its content hash name one version, as a key and S3's VersionId do.
+ * The local store's version of an object: a hash of its bytes (SHA-256, or MD5 in lakes that
+ * predate version ids). Landed objects are never overwritten, so a key and its content hash name
+ * one version, as a key and S3's VersionId do.
  */
-export async function contentVersionId(localPath: string): Promise<string> {
-  const hash = createHash('sha256');
+export async function contentVersionId(localPath: string, scheme: LandingVersionScheme = 'sha256'): Promise<string> {
+  const hash = createHash(HASH_OF[scheme]);
   for await (const chunk of createReadStream(localPath, { highWaterMark: CHUNK_BYTES })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
 /** Copy a file in one pass, hashing exactly the bytes written. */
-async function copyWithVersionId(source: string, destination: string): Promise<string> {
-  const hash = createHash('sha256');
+async function copyWithVersionId(source: string, destination: string, scheme: LandingVersionScheme): Promise<string> {
+  const hash = createHash(HASH_OF[scheme]);
   const hashing = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk);
@@ -43,9 +49,9 @@ async function copyWithVersionId(source: string, destination: string): Promise<s
 }
 
 /** Whether a landed file holds the staged bytes (sizes first: a hash only when they match). */
-async function holdsVersion(landed: string, staged: string, versionId: string): Promise<boolean> {
+async function holdsVersion(landed: string, staged: string, hash: string, scheme: LandingVersionScheme): Promise<boolean> {
   const [a, b] = await Promise.all([stat(landed), stat(staged)]);
-  return a.size === b.size && (await contentVersionId(landed)) === versionId;
+  return a.size === b.size && (await contentVersionId(landed, scheme)) === hash;
 }
 
 /** `x.csv` → `x.v<version>.csv`: the key a file lands under when its own name holds other bytes. */
@@ -56,15 +62,16 @@ export function versionedName(name: string, versionId: string): string {
 }
 
 /** The event the local runtime makes for an object in the landing folder (what S3 would send). */
-export async function localLandingEvent(ports: LakePorts, key: string, arrivalTime?: Date): Promise<LandedObject> {
+export async function localLandingEvent(ports: LakePorts & { landingVersions?: LandingVersionScheme }, key: string, arrivalTime?: Date): Promise<LandedObject> {
   const localPath = ports.store.localPath(key);
   if (!localPath) {
     const info = await ports.store.head(key);
     return { bucket: LOCAL_BUCKET, key, versionId: info?.versionId, etag: info?.etag, size: info?.size, arrivalTime: arrivalTime ?? info?.lastModified ?? new Date(ports.now()) };
   }
-  const [versionId, info] = await Promise.all([contentVersionId(localPath), stat(localPath)]);
+  const scheme = ports.landingVersions ?? 'sha256';
+  const [hash, info] = await Promise.all([contentVersionId(localPath, scheme), stat(localPath)]);
   // The object's own creation time, so every process that sees this version gives it the same received_at.
-  return { bucket: LOCAL_BUCKET, key, versionId, size: info.size, arrivalTime: arrivalTime ?? new Date(Math.floor(info.mtimeMs)) };
+  return { bucket: LOCAL_BUCKET, key, ...versionFields(scheme, hash), size: info.size, arrivalTime: arrivalTime ?? new Date(Math.floor(info.mtimeMs)) };
 }
 
 /**
@@ -74,20 +81,20 @@ export async function localLandingEvent(ports: LakePorts, key: string, arrivalTi
  * bytes (a redelivery), else its name with the content's version (`x.v<sha256 prefix>.csv`), so
  * two different files with one name are two objects. Returns the object's landing event.
  */
-export async function landLocalFile(lake: { store: LocalStore; tempDir: string; now: () => number } & LakePorts, file: string, prefix: string): Promise<LandedObject> {
+export async function landLocalFile(lake: LocalLake, file: string, prefix: string): Promise<LandedObject> {
   await removeStaleTempFiles(lake.tempDir, STAGED_PREFIX, STALE_STAGED_MS, lake.now());
   const staged = path.join(lake.tempDir, `${STAGED_PREFIX}${randomUUID()}`);
   try {
-    const versionId = await copyWithVersionId(file, staged);
+    const hash = await copyWithVersionId(file, staged, lake.landingVersions);
     const name = path.basename(file);
     let key = `${prefix}/${name}`;
-    if (!(await lake.store.linkIfAbsent(key, staged)) && !(await holdsVersion(lake.store.localPath(key), staged, versionId))) {
+    if (!(await lake.store.linkIfAbsent(key, staged)) && !(await holdsVersion(lake.store.localPath(key), staged, hash, lake.landingVersions))) {
       // Taken by other bytes; the versioned name holds these bytes whoever created it.
-      key = `${prefix}/${versionedName(name, versionId)}`;
+      key = `${prefix}/${versionedName(name, hash)}`;
       await lake.store.linkIfAbsent(key, staged);
     }
     const info = await stat(lake.store.localPath(key));
-    return { bucket: LOCAL_BUCKET, key, versionId, size: info.size, arrivalTime: new Date(Math.floor(info.mtimeMs)) };
+    return { bucket: LOCAL_BUCKET, key, ...versionFields(lake.landingVersions, hash), size: info.size, arrivalTime: new Date(Math.floor(info.mtimeMs)) };
   } finally {
     await rm(staged, { force: true });
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { existsSync, rmSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { FileCatalog } from '../catalog/file-catalog';
 import { DuckDbSession } from '../engine/duckdb-session';
@@ -13,6 +13,8 @@ import { LocalStore } from '../storage/local-store';
 export interface LocalLake extends LakePorts {
   dir: string;
   store: LocalStore;
+  /** How landed objects get their version (README "Local version id"). */
+  landingVersions: LandingVersionScheme;
   close(): void;
 }
 
@@ -74,11 +76,36 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/**
+ * How the local runtime names the version of a landed object, in batch ids: 'sha256' — the SHA-256
+ * of its bytes as the version id; 'md5-etag' — the MD5 as the ETag, what lakes written before
+ * version ids used. A lake keeps its scheme for life (recorded in LAKE_FORMAT_FILE): a new scheme
+ * would give every object it already ingested a new batch id, and a re-ingest would double it.
+ */
+export type LandingVersionScheme = 'sha256' | 'md5-etag';
+const LAKE_FORMAT_FILE = '.meterlake-lake.json';
+
+async function landingVersionScheme(root: string): Promise<LandingVersionScheme> {
+  const file = path.join(root, LAKE_FORMAT_FILE);
+  const recorded = async () => (JSON.parse(await readFile(file, 'utf8')) as { landingVersions: LandingVersionScheme }).landingVersions;
+  if (existsSync(file)) return recorded();
+  // A lake that ingested before the scheme was recorded used MD5 ETags.
+  const scheme: LandingVersionScheme = existsSync(path.join(root, WAREHOUSE_DIR, 'ingest_log')) ? 'md5-etag' : 'sha256';
+  try {
+    await writeFile(file, `${JSON.stringify({ landingVersions: scheme })}\n`, { flag: 'wx' });
+    return scheme;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return recorded(); // another process recorded it first
+    throw err;
+  }
+}
+
 /** Open (creating if needed) the lake in a local folder. */
 export async function openLocalLake(dir: string, opts: LocalLakeOptions = {}): Promise<LocalLake> {
   const root = path.resolve(dir);
   const tempDir = path.join(root, '.tmp');
   await mkdir(tempDir, { recursive: true });
+  const landingVersions = await landingVersionScheme(root);
   await mkdir(path.join(root, WAREHOUSE_DIR), { recursive: true });
   const store = new LocalStore(root);
   const io = fileIOFor(store);
@@ -92,7 +119,7 @@ export async function openLocalLake(dir: string, opts: LocalLakeOptions = {}): P
   });
   let profiles: Map<string, SourceProfile> | undefined;
   return {
-    dir: root, store, io, session, tempDir,
+    dir: root, store, io, session, tempDir, landingVersions,
     catalog: new FileCatalog({ io, warehouse: `${store.url}/${WAREHOUSE_DIR}` }),
     // Read on first use: commands that ingest nothing (query, tables, …) skip checking them (their
     // time zones cost ~35 ms of a ~0.3 s `meterlake query`).

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -112,4 +113,25 @@ test('opening a lake removes only spill folders of processes that no longer run,
     else process.env.METERLAKE_DUCKDB_TEMP_DIR = previous;
     await rm(spill, { recursive: true, force: true });
   }
+});
+
+test('a lake that ingested before version ids keeps MD5 ETags, so re-ingesting its files doubles nothing', async () => {
+  // What the earlier release left: an object committed under the batch id of its MD5 ETag, and no scheme recorded.
+  const file = await csvFile('a', 'x.csv', 'A', 10);
+  const landed = await landLocalFile(lake, file, PREFIX);
+  const md5 = createHash('md5').update(await readFile(file)).digest('hex');
+  await commitBatches(lake, [await ingestObject(lake, { bucket: landed.bucket, key: landed.key, etag: md5, arrivalTime: landed.arrivalTime })]);
+  lake.close();
+  await rm(path.join(lake.dir, '.meterlake-lake.json'));
+  lake = await openLocalLake(lake.dir);
+
+  const again = await commitBatches(lake, [await ingestObject(lake, await landLocalFile(lake, file, PREFIX))]);
+
+  expect([lake.landingVersions, again.committed.length, again.duplicates.length]).toEqual(['md5-etag', 0, 1]);
+});
+
+test('a new lake names landed versions by SHA-256 and records it', async () => {
+  const landed = await landLocalFile(lake, await csvFile('a', 'x.csv', 'A', 1), PREFIX);
+  expect([lake.landingVersions, landed.versionId?.length, JSON.parse(await readFile(path.join(lake.dir, '.meterlake-lake.json'), 'utf8'))])
+    .toEqual(['sha256', 64, { landingVersions: 'sha256' }]);
 });
