@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { demoFiles, estimateFileCount, CORRECTION, GAP_FILL, type ReadingsFile } from './demo-files';
 import { ChunkedFileWriter } from './file-writer';
@@ -37,6 +38,14 @@ function* dropsJsonChunks(drops: readonly Drop[]): Generator<string> {
   yield ']\n';
 }
 
+/** The lake already holds a demo data set; generating another would overwrite landed files. */
+export class DemoAlreadyGeneratedError extends Error {
+  override readonly name = 'DemoAlreadyGeneratedError';
+  constructor(readonly lakeDir: string) {
+    super(`${lakeDir} already holds a demo data set (${DROPS_KEY}); landed files are never overwritten: use a new --lake for another one`);
+  }
+}
+
 /**
  * Generate the deterministic demo data set into `<lakeDir>/landing/`: readings from three sources,
  * corrections, late gap fills, late-joining meters, planted bad rows and files, and reference
@@ -46,6 +55,8 @@ export async function generateDemo(options: DemoOptions): Promise<DemoResult> {
   const resolved = resolveDemoOptions(options);
   const plan = planDemo(resolved);
   const lakeDir = resolve(options.lakeDir);
+  // Landed objects are never overwritten: a second data set would replace files already ingested.
+  if (existsSync(join(lakeDir, DROPS_KEY))) throw new DemoAlreadyGeneratedError(lakeDir);
   const writer = new ChunkedFileWriter();
   const stats: DemoStats = { files: 0, readingVersions: 0, corrections: 0, gapFills: 0, badRows: 0, badFiles: 0 };
   const drops: Drop[] = [];

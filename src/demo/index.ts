@@ -1,5 +1,5 @@
 /** Demo data generator (`meterlake generate`): public surface. */
-export { generateDemo, DROPS_KEY } from './generate-demo';
+export { DemoAlreadyGeneratedError, generateDemo, DROPS_KEY } from './generate-demo';
 export { expectedReadingVersions, expectedBadRows } from './expected-versions';
 export { DemoOptionsError, resolveDemoOptions } from './options';
 export { DemoWriteError } from './file-writer';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sax from 'sax';
 import initSqlJs from 'sql.js';
-import { DROPS_KEY, expectedReadingVersions, generateDemo, type DemoContentOptions, type DemoResult, type Drop } from '../../src/demo';
+import { DemoAlreadyGeneratedError, DROPS_KEY, expectedReadingVersions, generateDemo, type DemoContentOptions, type DemoResult, type Drop } from '../../src/demo';
 
 const SMALL: DemoContentOptions = { meters: 20, days: 3, seed: 5 };
 const dirs: string[] = [];
@@ -205,4 +205,16 @@ describe('generateDemo across the autumn clock change', () => {
       '2021-10-31 01:00:00', '2021-10-31 01:30:00', '2021-10-31 01:00:00', '2021-10-31 01:30:00', '2021-10-31 02:00:00', '2021-10-31 02:30:00',
     ]);
   });
+});
+
+test('generating into a lake that already holds a demo data set is refused and overwrites nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meterlake-demo-twice-'));
+  try {
+    const first = await generateDemo({ lakeDir: dir, seed: 1, meters: 4, days: 2, recentDays: 1 });
+    const before = readFileSync(join(dir, first.drops[0].key));
+    await expect(generateDemo({ lakeDir: dir, seed: 2, meters: 3, days: 2, recentDays: 1 })).rejects.toBeInstanceOf(DemoAlreadyGeneratedError);
+    expect(readFileSync(join(dir, first.drops[0].key))).toEqual(before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
