@@ -231,6 +231,11 @@ export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions =
   const history = await tableFor(ports, READINGS_HISTORY);
   const meterReadings = await tableFor(ports, METER_READINGS);
   const plan = await planDailySnapshot(history, meterReadings);
+  // A daily tag is never moved once placed: time travel to it must keep its answer.
+  const placed = (await meterReadings.metadata()).refs[tag];
+  if (placed && plan.historySnapshotId !== null && plan.historySnapshotId !== plan.previousHistorySnapshotId) {
+    throw new DailyTagPlacedError(tag, placed['snapshot-id']);
+  }
   const stageDir = path.join(ports.tempDir, scratchName('daily'));
   await mkdir(stageDir, { recursive: true });
   const days: DayResult[] = [];
@@ -304,6 +309,15 @@ export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions =
     }
   }
   return result;
+}
+
+/** A run for a date whose tag exists found new data: merging it would have to move the tag. */
+export class DailyTagPlacedError extends Error {
+  override readonly name = 'DailyTagPlacedError';
+  constructor(readonly tag: string, readonly snapshotId: bigint) {
+    super(`${tag} already names meter_readings snapshot ${snapshotId} and a daily tag is never moved (time travel to it keeps its answer); ` +
+      'new readings are waiting: run the daily snapshot for a later date (--date YYYY-MM-DD)');
+  }
 }
 
 /** True when a run found nothing new and wrote nothing: no commit, no tag, no hook output. */

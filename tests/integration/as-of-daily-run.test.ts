@@ -7,7 +7,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { dataQualityHook } from '../../src/pipeline/data-quality';
-import { runDailySnapshot } from '../../src/pipeline/snapshot';
+import { tableFor } from '../../src/pipeline/lake-tables';
+import { DailyTagPlacedError, runDailySnapshot } from '../../src/pipeline/snapshot';
+import { METER_READINGS } from '../../src/pipeline/tables';
 import { emptyTotals, ingestAndCommit, landLocalFile } from '../../src/local/landing';
 import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
 import { queryLake } from '../../src/local/query-lake';
@@ -46,4 +48,13 @@ test('a table other runs tagged but this run did not write is an error at this r
   await ingestDay('2021-01-02');
   await runDailySnapshot(lake, { runDate: '2021-01-02', hooks: [dataQualityHook] });
   await expect(at('SELECT count(*) FROM data_quality', 'daily-2021-01-01')).rejects.toThrow(/data_quality has no tag 'daily-2021-01-01'/);
+});
+
+test('a run for a date whose tag is placed, with new readings waiting, is refused and moves no tag', async () => {
+  await ingestDay('2021-01-01');
+  const first = await runDailySnapshot(lake, { runDate: '2021-01-01' });
+  await ingestDay('2021-01-02');
+  await expect(runDailySnapshot(lake, { runDate: '2021-01-01' })).rejects.toBeInstanceOf(DailyTagPlacedError);
+  const refs = (await (await tableFor(lake, METER_READINGS)).metadata()).refs;
+  expect(refs['daily-2021-01-01']['snapshot-id']).toBe(first.snapshot!['snapshot-id']);
 });

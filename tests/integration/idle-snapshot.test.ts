@@ -64,7 +64,7 @@ describe('daily run with nothing new', () => {
     expect(await lakeState()).toEqual(before);
   });
 
-  test('a new date tags the existing meter_readings and gold snapshots, and rebuilds nothing', async () => {
+  test('a new date tags the existing meter_readings, data_quality and gold snapshots, and rebuilds nothing', async () => {
     const before = await lakeState();
     const gold = Object.keys(before).filter((t) => t.startsWith('gold_'));
 
@@ -72,10 +72,10 @@ describe('daily run with nothing new', () => {
 
     const after = await lakeState();
     expect(result.committed).toBe(false);
-    expect(result.hooks).toEqual([{ name: 'data_quality', outcome: 'unchanged' }, { name: 'gold_tables', outcome: 'tagged' }]);
+    expect(result.hooks).toEqual([{ name: 'data_quality', outcome: 'tagged' }, { name: 'gold_tables', outcome: 'tagged' }]);
     for (const name of ['meter_readings', 'data_quality', ...gold]) expect(after[name].snapshots).toBe(before[name].snapshots);
     expect(gold).toHaveLength(4);
-    for (const name of ['meter_readings', ...gold]) {
+    for (const name of ['meter_readings', 'data_quality', 'snapshot_log', ...gold]) {
       const current = (await openTable(lake.catalog, name, lake.io).metadata())['current-snapshot-id'];
       expect(after[name].refs['daily-2030-01-01']).toBe(current);
     }
