@@ -62,13 +62,16 @@ export class IcebergTable {
     return this.commit({ operation: 'replace', removePaths, addDataFiles: add, summary });
   }
 
-  /** Change metadata only (refs), retrying on a lost race. */
-  private async updateMetadata(change: (m: TableMetadata, nowMs: number) => TableMetadata): Promise<TableVersion> {
+  /** Change metadata only (refs, schema), retrying on a lost race. */
+  private async updateMetadata(change: (m: TableMetadata, nowMs: number) => TableMetadata | undefined): Promise<TableVersion> {
     for (let attempt = 0; ; attempt++) {
       const base = await this.committer.load();
       const nowMs = this.now();
+      const updated = change(nextVersion(base.metadata, base.metadataLocation, nowMs), nowMs);
+      // undefined: nothing to change on this base (e.g. a racing writer made the same change).
+      if (!updated) return base;
       try {
-        return await this.committer.commit(base, change(nextVersion(base.metadata, base.metadataLocation, nowMs), nowMs));
+        return await this.committer.commit(base, updated);
       } catch (err) {
         if (!(err instanceof CommitConflictError) || attempt >= (this.options.maxRetries ?? 8)) throw err;
       }
@@ -87,7 +90,10 @@ export class IcebergTable {
   /** Add optional columns with new field ids (a metadata-only commit; see withAddedColumns); ids already present are skipped. */
   async addColumns(fields: NestedField[]): Promise<TableVersion> {
     // A writer that raced us may have added them first.
-    return this.updateMetadata((m) => withAddedColumns(m, fields.filter((f) => !currentSchema(m).fields.some((c) => c.id === f.id))));
+    return this.updateMetadata((m) => {
+      const missing = fields.filter((f) => !currentSchema(m).fields.some((c) => c.id === f.id));
+      return missing.length ? withAddedColumns(m, missing) : undefined;
+    });
   }
 
   async removeRef(name: string): Promise<TableVersion> {
