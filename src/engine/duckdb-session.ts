@@ -76,6 +76,14 @@ export class DuckDbSession {
     return reader.getRowObjectsJS() as T[];
   }
 
+  /** Rows as `all` gives them, with each column's DuckDB type (e.g. `DATE`, `INTERVAL`, `BIGINT[]`) for display. */
+  async allWithTypes(sql: string, params?: SqlParams): Promise<{ rows: Row[]; types: Record<string, string> }> {
+    const reader = await this.connection.runAndReadAll(sql, params);
+    const names = reader.columnNames();
+    const types = reader.columnTypes();
+    return { rows: reader.getRowObjectsJS() as Row[], types: Object.fromEntries(names.map((n, i) => [n, types[i].toString()])) };
+  }
+
   /** The first column of the first row. */
   async scalar<T = unknown>(sql: string, params?: SqlParams): Promise<T> {
     const reader = await this.connection.runAndReadAll(sql, params);

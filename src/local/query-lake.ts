@@ -10,9 +10,14 @@ export interface QueryLakeOptions {
   knownAtMs?: number;
 }
 
-/** Run SQL over every table and view of the lake: what `meterlake query` prints. */
-export async function queryLake(ports: LakePorts, sql: string, opts: QueryLakeOptions = {}): Promise<Record<string, unknown>[]> {
+/** Run SQL over the lake's tables and views; the rows with each column's DuckDB type: what `meterlake query` prints. */
+export async function queryLakeWithTypes(ports: LakePorts, sql: string, opts: QueryLakeOptions = {}): Promise<{ rows: Record<string, unknown>[]; types: Record<string, string> }> {
   await registerAllTables(ports, opts.asOf, sql);
   if (opts.knownAtMs !== undefined) await registerKnownAtView(ports, 'meter_readings', opts.knownAtMs);
-  return ports.session.all(sql);
+  return ports.session.allWithTypes(sql);
+}
+
+/** Run SQL over the lake's tables and views (every table at one version with `asOf`). */
+export async function queryLake(ports: LakePorts, sql: string, opts: QueryLakeOptions = {}): Promise<Record<string, unknown>[]> {
+  return (await queryLakeWithTypes(ports, sql, opts)).rows;
 }

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import type { SnapshotSelector } from '../../iceberg/scan';
 import { formatRows, type OutputFormat } from '../format-rows';
 import { isoTime, snapshotSelector } from '../option-parsers';
-import { queryLake } from '../query-lake';
+import { queryLakeWithTypes } from '../query-lake';
 import { formatOption, out, withExistingLake } from './support';
 
 /** `meterlake query` */
@@ -19,6 +19,7 @@ export function registerQuery(program: Command): void {
       .argParser(isoTime).conflicts('asOf'))
     .addOption(formatOption())
     .action(async (sql: string, opts: { asOf?: SnapshotSelector; knownAt?: number; format: OutputFormat }, cmd: Command) => withExistingLake(cmd, async (lake) => {
-      out(formatRows(await queryLake(lake, sql, { asOf: opts.asOf, knownAtMs: opts.knownAt }), opts.format));
+      const { rows, types } = await queryLakeWithTypes(lake, sql, { asOf: opts.asOf, knownAtMs: opts.knownAt });
+      out(formatRows(rows, opts.format, Object.keys(types), types));
     }));
 }
