@@ -13,7 +13,10 @@ export const BATCH_IDS_PROPERTY = 'meterlake.batch-ids';
 
 export interface CommitSummary {
   committed: CommitRequest[];
-  /** Requests whose batch was already committed (redelivery): nothing was written for them. */
+  /**
+   * Requests whose batch another delivery logged (a redelivery, or a concurrent worker that logged
+   * it first): this call did not count them, though it may have appended some of their tables first.
+   */
   duplicates: CommitRequest[];
   historySnapshotId?: bigint;
 }

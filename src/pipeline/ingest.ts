@@ -51,7 +51,6 @@ export interface CommitRequest {
  */
 export class LandedObjectChangedError extends Error {
   override readonly name = 'LandedObjectChangedError';
-  readonly retryable = true;
   constructor(readonly key: string, detail: string) {
     super(`${key}: ${detail}; not ingested, retry once the object is complete`);
   }

@@ -48,6 +48,11 @@ describe('usage errors: exit 2 before any work', () => {
     expect(r.stderr).toContain("argument 'xml' is invalid. Allowed choices are table, csv, json");
   });
 
+  it('an empty SQL statement', async () => {
+    const r = await meterlake('--lake', lake(), 'query', '  ');
+    expect([r.code, r.stderr]).toEqual([2, expect.stringContaining('the SQL statement is empty')]);
+  });
+
   it('a --date that is no calendar date', async () => {
     const r = await meterlake('--lake', lake(), 'snapshot', '--date', '2021-13-45');
     expect(r.code).toBe(2);

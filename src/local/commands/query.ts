@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { SnapshotSelector } from '../../iceberg/scan';
+import { usageError } from '../exit-codes';
 import { formatRows, type OutputFormat } from '../format-rows';
 import { isoTime, snapshotSelector } from '../option-parsers';
 import { queryLakeWithTypes } from '../query-lake';
@@ -18,8 +19,11 @@ export function registerQuery(program: Command): void {
     .addOption(new Option('--known-at <time>', 'meter_readings as known at an ISO time: latest versions received by then, rebuilt from readings_history')
       .argParser(isoTime).conflicts('asOf'))
     .addOption(formatOption())
-    .action(async (sql: string, opts: { asOf?: SnapshotSelector; knownAt?: number; format: OutputFormat }, cmd: Command) => withExistingLake(cmd, async (lake) => {
-      const { rows, types } = await queryLakeWithTypes(lake, sql, { asOf: opts.asOf, knownAtMs: opts.knownAt });
-      out(formatRows(rows, opts.format, Object.keys(types), types));
-    }));
+    .action(async (sql: string, opts: { asOf?: SnapshotSelector; knownAt?: number; format: OutputFormat }, cmd: Command) => {
+      if (!sql.trim()) usageError(cmd, 'error: the SQL statement is empty');
+      return withExistingLake(cmd, async (lake) => {
+        const { rows, types } = await queryLakeWithTypes(lake, sql, { asOf: opts.asOf, knownAtMs: opts.knownAt });
+        out(formatRows(rows, opts.format, Object.keys(types), types));
+      });
+    });
 }

@@ -12,7 +12,7 @@ import { out, withLake } from './support';
 export function registerStart(program: Command): void {
   program.command('start')
     .description('the main job: generate the demo data set (once), ingest it drop by drop, run the daily snapshot after each day, print a summary')
-    .option('--once', 'run to completion and exit (the default when CI=true)')
+    .option('--once', 'run to completion and exit (today the only mode; the dashboard server that runs without it is still to come)')
     .option('--meters <n>', 'demo meters', integerAtLeast(1))
     .option('--days <n>', 'demo days', integerAtLeast(1))
     .option('--seed <n>', 'demo seed', integerAtLeast(0))
