@@ -110,7 +110,9 @@ export async function buildGoldTables(ctx: AfterCommitContext, opts: GoldOptions
       const table = await ensureTable(ports.catalog, template.name, ports.io, { fields }, { now: ports.now });
       const files = await writeRowsAsDataFiles(ports.session, ports.store, await table.metadata(), { sourceSql: result });
       const commit = await table.commit({ operation: 'overwrite', addDataFiles: files, removeWhere: () => true, summary: { 'meterlake.tag': ctx.tag, [GOLD_INPUTS_PROPERTY]: fingerprint } });
-      await table.setRef(ctx.tag, { ...tagRefOptions(ctx.tag), snapshotId: commit.snapshot['snapshot-id'] });
+      // A daily tag is never moved: a rebuild under a date already tagged (new reference data, same
+      // date) leaves that tag on what it named; the next run's date tags the rebuild.
+      if (!commit.metadata.refs[ctx.tag]) await table.setRef(ctx.tag, { ...tagRefOptions(ctx.tag), snapshotId: commit.snapshot['snapshot-id'] });
       built.push({ table: template.name, rows: Number(commit.snapshot.summary['total-records']) });
     } finally {
       await ports.session.run(`DROP TABLE IF EXISTS ${result}`);

@@ -17,7 +17,7 @@ function trackedSourceFiles(): string[] {
 }
 
 /** Absolute paths into a workspace, home or the folder beside the clone. */
-const OUTSIDE_LITERAL = /['"`](\/(work|home|root|Users)\/[^'"`]*)|\.\.\/shared\b/;
+const OUTSIDE_LITERAL = /['"`](\/(work|home|root|Users)\/[^'"`]*)|\.\.\/shared\b|['"]\.\.['"]\s*,\s*['"]shared['"]|\bhomedir\(/;
 
 /** `join(__dirname, 'a', '..')` / `resolve(__dirname, '../x')` with literal segments. */
 const DIRNAME_PATH = /(?:join|resolve)\(\s*__dirname\s*,\s*((?:['"][^'"]*['"]\s*,?\s*)+)\)/g;
@@ -48,4 +48,6 @@ test('the check itself catches a path that climbs out of the clone', () => {
   expect(escapingDirnamePaths('tests/helpers/x.ts', "path.resolve(__dirname, '../../../shared/fixtures')")).toHaveLength(1);
   expect(escapingDirnamePaths('tests/helpers/x.ts', "path.resolve(__dirname, '../fixtures/iceberg')")).toEqual([]);
   expect(OUTSIDE_LITERAL.test("const FIXTURES = '/work/shared/fixtures/iceberg';")).toBe(true);
+  expect(OUTSIDE_LITERAL.test("path.join(REPO_ROOT, '..', 'shared')")).toBe(true);
+  expect(OUTSIDE_LITERAL.test('const home = os.homedir();')).toBe(true);
 });
