@@ -3,25 +3,19 @@
  * (data_quality, snapshot_log, gold). Time travel to the tag reads each of them as that run left it,
  * and a table the run did not write is an error, never another run's output.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { dataQualityHook } from '../../src/pipeline/data-quality';
 import { tableFor } from '../../src/pipeline/lake-tables';
 import { DailyTagPlacedError, runDailySnapshot } from '../../src/pipeline/snapshot';
 import { METER_READINGS } from '../../src/pipeline/tables';
 import { emptyTotals, ingestAndCommit, landLocalFile } from '../../src/local/landing';
-import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
+import type { LocalLake } from '../../src/local/local-lake';
+import { freshLocalLakePerTest } from '../helpers/fresh-local-lake';
 import { queryLake } from '../../src/local/query-lake';
 
 let lake: LocalLake;
-beforeEach(async () => {
-  lake = await openLocalLake(await mkdtemp(path.join(tmpdir(), 'meterlake-as-of-run-')));
-});
-afterEach(async () => {
-  lake.close();
-  await rm(lake.dir, { recursive: true, force: true });
-});
+freshLocalLakePerTest((l) => { lake = l; }, () => lake, 'meterlake-as-of-run-');
 
 async function ingestDay(day: string): Promise<void> {
   const file = path.join(lake.tempDir, `readings-${day}.csv`);

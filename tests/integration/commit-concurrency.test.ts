@@ -1,20 +1,14 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { commitBatches } from '../../src/pipeline/commit';
 import { ingestObject } from '../../src/pipeline/ingest';
 import { landLocalFile } from '../../src/local/landing';
-import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
+import type { LocalLake } from '../../src/local/local-lake';
+import { freshLocalLakePerTest } from '../helpers/fresh-local-lake';
 import { registerAllTables } from '../../src/local/tables-view';
 
 let lake: LocalLake;
-beforeEach(async () => {
-  lake = await openLocalLake(await mkdtemp(path.join(tmpdir(), 'meterlake-commit-race-')));
-});
-afterEach(async () => {
-  lake.close();
-  await rm(lake.dir, { recursive: true, force: true });
-});
+freshLocalLakePerTest((l) => { lake = l; }, () => lake, 'meterlake-commit-race-');
 
 test('two committers racing with the same batch: the loser re-checks the new base and appends nothing twice', async () => {
   const file = path.join(lake.tempDir, 'x.csv');

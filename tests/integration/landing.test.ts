@@ -7,6 +7,7 @@ import { commitBatches } from '../../src/pipeline/commit';
 import { ingestObject, LandedObjectChangedError } from '../../src/pipeline/ingest';
 import { emptyTotals, ingestAndCommit, landLocalFile, versionedName } from '../../src/local/landing';
 import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
+import { freshLocalLakePerTest } from '../helpers/fresh-local-lake';
 import { registerAllTables } from '../../src/local/tables-view';
 
 const HEADER = 'meter_id,interval_start,interval_minutes,kwh,quality';
@@ -14,13 +15,11 @@ const PREFIX = 'landing/default/readings';
 
 let lake: LocalLake;
 let inbox: string;
+freshLocalLakePerTest((l) => { lake = l; }, () => lake, 'meterlake-landing-');
 beforeEach(async () => {
-  lake = await openLocalLake(await mkdtemp(path.join(tmpdir(), 'meterlake-landing-')));
   inbox = await mkdtemp(path.join(tmpdir(), 'meterlake-inbox-'));
 });
 afterEach(async () => {
-  lake.close();
-  await rm(lake.dir, { recursive: true, force: true });
   await rm(inbox, { recursive: true, force: true });
 });
 
