@@ -1,10 +1,12 @@
 import { sqlString, scratchName } from '../engine/duckdb-session';
+import { createScanView } from '../engine/snapshot-view';
+import { currentSchema } from '../iceberg/table-metadata';
 import type { Predicate } from '../iceberg/expressions';
 import { tableFor } from './lake-tables';
 import { tagCurrentSnapshot } from './maintenance/tag-policy';
-import { HISTORY_SNAPSHOT_PROPERTY, type AfterCommitContext, type AfterCommitHook, type HookOutcome } from './snapshot';
+import { newHistoryTasks, type AfterCommitContext, type AfterCommitHook, type HookOutcome } from './snapshot';
 import { DATA_QUALITY, READINGS_HISTORY } from './tables';
-import { registerTableView, writeRowsAsDataFiles } from './table-files';
+import { localPathResolver, registerTableView, writeRowsAsDataFiles } from './table-files';
 
 /**
  * After-commit hook of the daily run: recompute the data quality summary of the days the run
@@ -20,6 +22,7 @@ export const dataQualityHook: AfterCommitHook = {
     if (!ctx.days.length) return (await tagCurrentSnapshot(table, ctx.tag)) ? 'tagged' : 'unchanged';
     const readings = scratchName('dq_readings');
     const history = scratchName('dq_history');
+    const previous = scratchName('dq_previous');
     // Plan only the changed days' partitions: the rest of the table is not read.
     const filter: Predicate = {
       op: 'or',
@@ -32,16 +35,23 @@ export const dataQualityHook: AfterCommitHook = {
       })),
     };
     await registerTableView(ports.session, ports.store, ctx.meterReadings, readings, { snapshot: { snapshotId: ctx.snapshot['snapshot-id'] }, filter });
-    // Duplicates are counted in readings_history, where each one is a version of its own. A file is
-    // committed whole in one history snapshot, so every row of it is there by this run.
-    const consumed = ctx.snapshot.summary[HISTORY_SNAPSHOT_PROPERTY];
-    await registerTableView(ports.session, ports.store, await tableFor(ports, READINGS_HISTORY), history, { snapshot: consumed ? { snapshotId: BigInt(consumed) } : undefined, filter });
+    // Duplicates are versions of their own, so they are counted in readings_history — but only in
+    // the files this run consumed (a file is committed whole, so all its rows are there), added to
+    // what the day's row already holds: each file is consumed by exactly one run, so the sum is
+    // exact without re-reading the whole history, which grows with every drop.
+    const historyTable = await tableFor(ports, READINGS_HISTORY);
+    const historyMeta = await historyTable.metadata();
+    const newTasks = await newHistoryTasks(historyTable, historyMeta, ctx.plan);
+    await createScanView(ports.session, history, currentSchema(historyMeta), newTasks, localPathResolver(ports.store, ports.tempDir));
+    await registerTableView(ports.session, ports.store, table, previous);
     const days = ctx.days.map((d) => `DATE '${new Date(d * 86_400_000).toISOString().slice(0, 10)}'`).join(', ');
     const rows = scratchName('dq_rows');
     await ports.session.run(`CREATE TEMP TABLE ${rows} AS
       WITH duplicates AS (
-        SELECT source, day, sum(copies - 1) AS duplicate_rows FROM (
-          SELECT source, CAST(interval_start AS DATE) AS day, count(*) AS copies
+        SELECT source, day, sum(copies) AS duplicate_rows FROM (
+          SELECT source, day, coalesce(duplicate_rows, 0) AS copies FROM ${previous} WHERE day IN (${days})
+          UNION ALL
+          SELECT source, CAST(interval_start AS DATE) AS day, count(*) - 1 AS copies
           FROM ${history} WHERE CAST(interval_start AS DATE) IN (${days})
           GROUP BY source, source_file, meter_id, interval_start, interval_minutes, kwh, quality
           HAVING count(*) > 1
@@ -73,7 +83,7 @@ export const dataQualityHook: AfterCommitHook = {
       await tagCurrentSnapshot(table, ctx.tag);
       return 'rebuilt';
     } finally {
-      await ports.session.run(`DROP TABLE ${rows}; DROP VIEW IF EXISTS ${readings}; DROP VIEW IF EXISTS ${history}`);
+      await ports.session.run(`DROP TABLE ${rows}; DROP VIEW IF EXISTS ${readings}; DROP VIEW IF EXISTS ${history}; DROP VIEW IF EXISTS ${previous}`);
     }
   },
 };

@@ -78,6 +78,8 @@ export interface AfterCommitContext {
   meterReadings: IcebergTable;
   snapshot: Snapshot;
   days: number[];
+  /** What the run consumed: the readings_history files appended since the previous run. */
+  plan: DailyPlan;
 }
 
 export interface DailyRunOptions {
@@ -304,7 +306,7 @@ export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions =
   const tagOnSnapshot = tagPlaced || tagged?.['snapshot-id'] === snapshot?.['snapshot-id'];
   if (snapshot && tagOnSnapshot) {
     for (const hook of opts.hooks ?? []) {
-      const outcome = await hook.run({ ports, tag, runDate, meterReadings, snapshot, days: [...changedDays] });
+      const outcome = await hook.run({ ports, tag, runDate, meterReadings, snapshot, days: [...changedDays], plan });
       result.hooks.push({ name: hook.name, outcome: outcome ?? 'rebuilt' });
     }
   }

@@ -57,6 +57,16 @@ describe('data quality: duplicate rows', () => {
     ]);
   });
 
+  test('duplicates of files consumed by later runs add to the day\'s count; files already counted are not read again', async () => {
+    await commitFile(lake, 'landing/default/readings/a.csv', [['m1', '2021-03-01 00:00:00+00', 1.5], ['m1', '2021-03-01 00:00:00+00', 1.5]]);
+    await runDailySnapshot(lake, { runDate: '2021-03-05', hooks: [dataQualityHook] });
+    await commitFile(lake, 'landing/default/readings/c.csv', [['m3', '2021-03-01 01:00:00+00', 0.2], ['m3', '2021-03-01 01:00:00+00', 0.2], ['m3', '2021-03-01 01:00:00+00', 0.2]]);
+
+    await runDailySnapshot(lake, { runDate: '2021-03-06', hooks: [dataQualityHook] });
+
+    expect((await dataQuality(lake)).map((r) => r.duplicate_rows)).toEqual([3n]);
+  });
+
   test('a data_quality table made before the column existed gains it; rows written earlier read null', async () => {
     const old = await ensureTable(lake.catalog, DATA_QUALITY.name, lake.io, {
       ...DATA_QUALITY.definition, fields: DATA_QUALITY.definition.fields.filter((f) => f.name !== 'duplicate_rows'),

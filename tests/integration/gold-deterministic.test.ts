@@ -52,7 +52,10 @@ describe('gold tables rebuilt from the same data', () => {
       CASE WHEN m % 2 = 0 THEN 'P1' ELSE 'P2' END AS product_id, 'MP' || lpad(CAST(m AS VARCHAR), 4, '0') AS meterpoint_id, 'A' AS account_id FROM range(300) a(m)`);
     await appendRows(METERPOINT, `SELECT 'MP' || lpad(CAST(m AS VARCHAR), 4, '0') AS meterpoint_id, '_A' AS region FROM range(300) a(m)`);
     const meterReadings = await tableFor(lake, METER_READINGS);
-    ctx = { ports: lake, tag: 'daily-2021-02-01', runDate: '2021-02-01', meterReadings, snapshot: commit.snapshot, days: [] };
+    ctx = {
+      ports: lake, tag: 'daily-2021-02-01', runDate: '2021-02-01', meterReadings, snapshot: commit.snapshot, days: [],
+      plan: { historySnapshotId: null, previousHistorySnapshotId: null, meterReadingsSnapshotId: null, newFiles: [] },
+    };
   }, 120_000);
 
   afterAll(async () => {
