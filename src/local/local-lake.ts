@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { FileCatalog } from '../catalog/file-catalog';
 import { DuckDbSession } from '../engine/duckdb-session';
@@ -85,19 +85,14 @@ function isRunning(pid: number): boolean {
 export type LandingVersionScheme = 'sha256' | 'md5-etag';
 const LAKE_FORMAT_FILE = '.meterlake-lake.json';
 
-async function landingVersionScheme(root: string): Promise<LandingVersionScheme> {
-  const file = path.join(root, LAKE_FORMAT_FILE);
-  const recorded = async () => (JSON.parse(await readFile(file, 'utf8')) as { landingVersions: LandingVersionScheme }).landingVersions;
-  if (existsSync(file)) return recorded();
+async function landingVersionScheme(root: string, store: LocalStore): Promise<LandingVersionScheme> {
+  const recorded = async () => (JSON.parse((await store.get(LAKE_FORMAT_FILE)).toString('utf8')) as { landingVersions: LandingVersionScheme }).landingVersions;
+  if (existsSync(path.join(root, LAKE_FORMAT_FILE))) return recorded();
   // A lake that ingested before the scheme was recorded used MD5 ETags.
   const scheme: LandingVersionScheme = existsSync(path.join(root, WAREHOUSE_DIR, 'ingest_log')) ? 'md5-etag' : 'sha256';
-  try {
-    await writeFile(file, `${JSON.stringify({ landingVersions: scheme })}\n`, { flag: 'wx' });
-    return scheme;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return recorded(); // another process recorded it first
-    throw err;
-  }
+  // Put-if-absent of a complete file: a process opening the lake at the same moment, or a killed
+  // one, never leaves or reads a half-written record; whoever wrote it first decided.
+  return (await store.putIfAbsent(LAKE_FORMAT_FILE, `${JSON.stringify({ landingVersions: scheme })}\n`)) ? scheme : recorded();
 }
 
 /** Open (creating if needed) the lake in a local folder. */
@@ -105,9 +100,9 @@ export async function openLocalLake(dir: string, opts: LocalLakeOptions = {}): P
   const root = path.resolve(dir);
   const tempDir = path.join(root, '.tmp');
   await mkdir(tempDir, { recursive: true });
-  const landingVersions = await landingVersionScheme(root);
-  await mkdir(path.join(root, WAREHOUSE_DIR), { recursive: true });
   const store = new LocalStore(root);
+  const landingVersions = await landingVersionScheme(root, store);
+  await mkdir(path.join(root, WAREHOUSE_DIR), { recursive: true });
   const io = fileIOFor(store);
   const spillDir = await ownSpillDir(process.env.METERLAKE_DUCKDB_TEMP_DIR ?? path.join(tempDir, 'duckdb'));
   const memoryLimit = opts.memoryLimit ?? process.env.METERLAKE_DUCKDB_MEMORY_LIMIT ?? DEFAULT_DUCKDB_MEMORY_LIMIT;
