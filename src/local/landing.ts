@@ -1,11 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { copyFile, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { commitBatches, type CommitSummary } from '../pipeline/commit';
-import { ingestObject, type CommitRequest, type LandedObject } from '../pipeline/ingest';
+import { ingestObject, LandedObjectChangedError, type CommitRequest, type LandedObject } from '../pipeline/ingest';
 import type { LakePorts } from '../pipeline/ports';
 import { removeStaleTempFiles } from '../storage/stale-temp-files';
 import { LOCAL_BUCKET, type LandingVersionScheme, type LocalLake } from './local-lake';
@@ -35,17 +33,19 @@ export async function contentVersionId(localPath: string, scheme: LandingVersion
   return hash.digest('hex');
 }
 
-/** Copy a file in one pass, hashing exactly the bytes written. */
+/**
+ * Copy a file (the kernel's copy, a reflink where the filesystem has them) while a second read
+ * hashes it: 0.6 s for 561 MB where one JavaScript pass that hashed what it wrote took 1.7 s. The
+ * hash then names the source's bytes, so a source that changes meanwhile is refused (retryable).
+ */
 async function copyWithVersionId(source: string, destination: string, scheme: LandingVersionScheme): Promise<string> {
-  const hash = createHash(HASH_OF[scheme]);
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-  await pipeline(createReadStream(source, { highWaterMark: CHUNK_BYTES }), hashing, createWriteStream(destination, { highWaterMark: 4 * CHUNK_BYTES }));
-  return hash.digest('hex');
+  const before = await stat(source);
+  const [hash] = await Promise.all([contentVersionId(source, scheme), copyFile(source, destination, constants.COPYFILE_FICLONE)]);
+  const [after, copied] = await Promise.all([stat(source), stat(destination)]);
+  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || copied.size !== before.size) {
+    throw new LandedObjectChangedError(source, 'the file changed while it was copied into landing');
+  }
+  return hash;
 }
 
 /** Whether a landed file holds the staged bytes (sizes first: a hash only when they match). */
