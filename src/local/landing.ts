@@ -19,8 +19,15 @@ const CHUNK_BYTES = 1 << 20;
 /** The hash that names a landed object's version under each scheme. */
 const HASH_OF: Record<LandingVersionScheme, string> = { sha256: 'sha256', 'md5-etag': 'md5' };
 
-/** The version fields of a local event: the hash as version id, or (older lakes) as ETag. */
-const versionFields = (scheme: LandingVersionScheme, hash: string) => (scheme === 'sha256' ? { versionId: hash } : { etag: hash });
+/**
+ * The event of a landed local object: its hash as version id (or, in older lakes, as ETag), and
+ * by default its own creation time as arrival, so every process that sees it gives it the same received_at.
+ */
+async function landedEvent(key: string, localPath: string, scheme: LandingVersionScheme, hash: string, arrivalTime?: Date): Promise<LandedObject> {
+  const info = await stat(localPath);
+  const version = scheme === 'sha256' ? { versionId: hash } : { etag: hash };
+  return { bucket: LOCAL_BUCKET, key, ...version, size: info.size, arrivalTime: arrivalTime ?? new Date(Math.floor(info.mtimeMs)) };
+}
 
 /**
  * The local store's version of an object: a hash of its bytes (SHA-256, or MD5 in lakes that
@@ -69,9 +76,7 @@ export async function localLandingEvent(ports: LakePorts & { landingVersions?: L
     return { bucket: LOCAL_BUCKET, key, versionId: info?.versionId, etag: info?.etag, size: info?.size, arrivalTime: arrivalTime ?? info?.lastModified ?? new Date(ports.now()) };
   }
   const scheme = ports.landingVersions ?? 'sha256';
-  const [hash, info] = await Promise.all([contentVersionId(localPath, scheme), stat(localPath)]);
-  // The object's own creation time, so every process that sees this version gives it the same received_at.
-  return { bucket: LOCAL_BUCKET, key, ...versionFields(scheme, hash), size: info.size, arrivalTime: arrivalTime ?? new Date(Math.floor(info.mtimeMs)) };
+  return landedEvent(key, localPath, scheme, await contentVersionId(localPath, scheme), arrivalTime);
 }
 
 /**
@@ -93,8 +98,7 @@ export async function landLocalFile(lake: LocalLake, file: string, prefix: strin
       key = `${prefix}/${versionedName(name, hash)}`;
       await lake.store.linkIfAbsent(key, staged);
     }
-    const info = await stat(lake.store.localPath(key));
-    return { bucket: LOCAL_BUCKET, key, ...versionFields(lake.landingVersions, hash), size: info.size, arrivalTime: new Date(Math.floor(info.mtimeMs)) };
+    return await landedEvent(key, lake.store.localPath(key), lake.landingVersions, hash);
   } finally {
     await rm(staged, { force: true });
   }

@@ -1,7 +1,7 @@
 import type { SnapshotSelector } from '../iceberg/scan';
 import { registerKnownAtView } from '../pipeline/known-at';
 import type { LakePorts } from '../pipeline/ports';
-import { registerAllTables } from './tables-view';
+import { registerLakeTables } from './tables-view';
 
 export interface QueryLakeOptions {
   /** Every table is read at this version (time travel); an unknown one is an error. */
@@ -12,7 +12,7 @@ export interface QueryLakeOptions {
 
 /** Run SQL over the lake's tables and views; the rows with each column's DuckDB type: what `meterlake query` prints. */
 export async function queryLakeWithTypes(ports: LakePorts, sql: string, opts: QueryLakeOptions = {}): Promise<{ rows: Record<string, unknown>[]; types: Record<string, string> }> {
-  await registerAllTables(ports, opts.asOf, sql);
+  await registerLakeTables(ports, opts.asOf, sql);
   if (opts.knownAtMs !== undefined) await registerKnownAtView(ports, 'meter_readings', opts.knownAtMs);
   return ports.session.allWithTypes(sql);
 }

@@ -42,7 +42,7 @@ export function neededBy(sql: string, tables: readonly string[]): { tables: Set<
  * With `forSql`, only what that statement needs is registered (reading a table's manifests is
  * most of a small query's time); without it, everything.
  */
-export async function registerAllTables(ports: LakePorts, selector?: SnapshotSelector, forSql?: string): Promise<string[]> {
+export async function registerLakeTables(ports: LakePorts, selector?: SnapshotSelector, forSql?: string): Promise<string[]> {
   const allNames = await ports.catalog.listTables();
   const tables = new Map(allNames.map((name) => [name, openTable(ports.catalog, name, ports.io)]));
   const metadata = new Map(await Promise.all(allNames.map(async (name) => [name, await tables.get(name)!.metadata()] as const)));

@@ -91,7 +91,7 @@ export async function ingestObject(ports: LakePorts, obj: LandedObject): Promise
     const request = await ingestLocalCopy(ports, obj, batchId, localPath);
     const after = await stat(localPath);
     if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
-      await discardFiles(ports, request);
+      await deleteUncommittedFiles(ports, [...request.historyFiles, ...request.rejectedFiles, ...Object.values(request.reference?.tables ?? {}).flat()]);
       throw new LandedObjectChangedError(obj.key, 'the object changed while it was read');
     }
     return request;
@@ -129,11 +129,9 @@ async function ingestLocalCopy(ports: LakePorts, obj: LandedObject, batchId: str
   }
 }
 
-/** Delete the data files a request wrote (they were never committed). */
-async function discardFiles(ports: LakePorts, request: CommitRequest): Promise<void> {
-  for (const file of [...request.historyFiles, ...request.rejectedFiles, ...(request.reference ? Object.values(request.reference.tables).flat() : [])]) {
-    await ports.store.delete(keyOf(ports.store, file.file_path));
-  }
+/** Delete data files that were written but never committed (a read thrown away). */
+async function deleteUncommittedFiles(ports: LakePorts, files: DataFile[]): Promise<void> {
+  for (const file of files) await ports.store.delete(keyOf(ports.store, file.file_path));
 }
 
 /**
@@ -160,7 +158,7 @@ export function historyFilesSink(ports: LakePorts, layout: TableMetadata): Accep
       return { result: files, rows: files.reduce((sum, file) => sum + Number(file.record_count), 0) };
     },
     async discard(files) {
-      for (const file of files) await ports.store.delete(keyOf(ports.store, file.file_path));
+      await deleteUncommittedFiles(ports, files);
     },
   };
 }

@@ -11,7 +11,7 @@ import { latestVersionSql } from './latest-version-sql';
 import {
   DEFAULT_MERGE_ON_READ, chooseDayMode, countDistinctKeys, mergeDayOnRead, type DayFiles, type DayMode, type MergeOnReadThresholds,
 } from './merge-on-read';
-import { DEFAULT_RETENTION, dailyTagName, tagCurrentSnapshot } from './maintenance/tag-policy';
+import { dailyTagName, tagCurrentSnapshot, tagRefOptions } from './maintenance/tag-policy';
 import { parseCalendarDate } from './strict-time';
 import type { LakePorts } from './ports';
 import { METER_READINGS, READINGS_HISTORY, SNAPSHOT_LOG } from './tables';
@@ -287,12 +287,12 @@ export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions =
   } else {
     snapshot = currentSnapshot(await meterReadings.metadata());
   }
-  // A run with nothing new leaves an existing tag of its date where it is; a new date's tag goes
-  // on the current snapshot (metadata only), so every run date has its tag.
+  // A tag is placed once: on the new snapshot, or — a new date with nothing new — on the current
+  // one (metadata only), so every run date has its tag. (A placed tag with new data was refused above.)
   const tagged = (await meterReadings.metadata()).refs[tag];
-  const tagPlaced = snapshot !== undefined && (committed || !tagged) && tagged?.['snapshot-id'] !== snapshot['snapshot-id'];
+  const tagPlaced = snapshot !== undefined && !tagged;
   if (tagPlaced) {
-    await meterReadings.setRef(tag, { type: 'tag', snapshotId: snapshot!['snapshot-id'], maxRefAgeMs: opts.dailyTagMaxAgeMs ?? DEFAULT_RETENTION.dailyTagMaxAgeMs });
+    await meterReadings.setRef(tag, { ...tagRefOptions(tag, opts.dailyTagMaxAgeMs), snapshotId: snapshot!['snapshot-id'] });
   }
   const result: DailyRunResult = {
     tag, plan, snapshot, committed, tagPlaced, hooks: [], days, newVersions,

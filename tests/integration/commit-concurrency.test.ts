@@ -5,7 +5,7 @@ import { ingestObject } from '../../src/pipeline/ingest';
 import { landLocalFile } from '../../src/local/landing';
 import type { LocalLake } from '../../src/local/local-lake';
 import { freshLocalLakePerTest } from '../helpers/fresh-local-lake';
-import { registerAllTables } from '../../src/local/tables-view';
+import { registerLakeTables } from '../../src/local/tables-view';
 
 let lake: LocalLake;
 freshLocalLakePerTest((l) => { lake = l; }, () => lake, 'meterlake-commit-race-');
@@ -17,7 +17,7 @@ test('two committers racing with the same batch: the loser re-checks the new bas
   // Two workers each parsed the same delivery: same batch id, data files of their own.
   const requests = [await ingestObject(lake, event), await ingestObject(lake, event)];
   const summaries = await Promise.all(requests.map((r) => commitBatches(lake, [r])));
-  await registerAllTables(lake);
+  await registerLakeTables(lake);
   const count = async (table: string) => Number((await lake.session.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${table}`))[0].n);
   expect([await count('readings_history'), await count('rejected_readings'), await count('ingest_log')]).toEqual([1, 1, 1]);
   expect(summaries.map((s) => s.committed.length).sort()).toEqual([0, 1]);

@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { openLocalLake } from '../../src/local/local-lake';
-import { registerAllTables } from '../../src/local/tables-view';
+import { registerLakeTables } from '../../src/local/tables-view';
 
 const CLI = path.resolve(__dirname, '../../scripts/meterlake.cjs');
 const ROWS_PER_FILE = 150;
@@ -63,7 +63,7 @@ interface LakeCounts {
 async function countLake(dir: string): Promise<LakeCounts> {
   const lake = await openLocalLake(dir);
   try {
-    await registerAllTables(lake);
+    await registerLakeTables(lake);
     const one = async (sql: string) => Number((await lake.session.all<{ n: bigint }>(sql))[0].n);
     let landedObjects = 0;
     for await (const info of lake.store.list('landing/')) if (info.size > 0) landedObjects++;

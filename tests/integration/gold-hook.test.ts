@@ -5,7 +5,7 @@ import { openTable } from '../../src/catalog/open-table';
 import { runDemoIngest } from '../../src/local/demo-run';
 import { dailyHooks } from '../../src/local/hooks';
 import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
-import { registerAllTables } from '../../src/local/tables-view';
+import { registerLakeTables } from '../../src/local/tables-view';
 import { runDailySnapshot } from '../../src/pipeline/snapshot';
 import { registerTableView } from '../../src/pipeline/table-files';
 
@@ -40,7 +40,7 @@ describe('gold tables built by the daily run', () => {
   });
 
   test('the analysts\' views are queryable beside the tables', async () => {
-    await registerAllTables(lake);
+    await registerLakeTables(lake);
     const [row] = await lake.session.all<{ n: bigint }>('SELECT count(*) n FROM readings_enriched WHERE region IS NOT NULL');
     expect(Number(row.n)).toBeGreaterThan(0);
   });

@@ -5,7 +5,7 @@ import { expectedBadRows, expectedReadingVersions, generateDemo } from '../../sr
 import type { DemoContentOptions, Drop } from '../../src/demo/types';
 import { emptyTotals, ingestAndCommit, localLandingEvent } from '../../src/local/landing';
 import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
-import { registerAllTables } from '../../src/local/tables-view';
+import { registerLakeTables } from '../../src/local/tables-view';
 
 const DEMO: DemoContentOptions = { seed: 7, meters: 12, days: 3, recentDays: 1, octopusMetersPerFile: 1000 };
 
@@ -14,7 +14,7 @@ async function newLake(): Promise<LocalLake> {
 }
 
 async function historyRows(lake: LocalLake): Promise<string[]> {
-  await registerAllTables(lake);
+  await registerLakeTables(lake);
   const rows = await lake.session.all<{ k: string }>(
     `SELECT concat_ws('|', meter_id, strftime(interval_start, '%Y-%m-%dT%H:%M:%SZ'), interval_minutes, round(kwh, 6), quality, source, source_file, source_row, strftime(received_at, '%Y-%m-%dT%H:%M:%S.%gZ')) AS k FROM readings_history`,
   );

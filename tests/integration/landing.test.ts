@@ -8,7 +8,7 @@ import { ingestObject, LandedObjectChangedError } from '../../src/pipeline/inges
 import { emptyTotals, ingestAndCommit, landLocalFile, versionedName } from '../../src/local/landing';
 import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
 import { freshLocalLakePerTest } from '../helpers/fresh-local-lake';
-import { registerAllTables } from '../../src/local/tables-view';
+import { registerLakeTables } from '../../src/local/tables-view';
 
 const HEADER = 'meter_id,interval_start,interval_minutes,kwh,quality';
 const PREFIX = 'landing/default/readings';
@@ -37,7 +37,7 @@ test('two different files with the same name land under two keys and both are ke
   const a = await landLocalFile(lake, await csvFile('a', 'x.csv', 'A', 100), PREFIX);
   const b = await landLocalFile(lake, await csvFile('b', 'x.csv', 'B', 120), PREFIX);
   await ingestAndCommit(lake, [a, b], emptyTotals());
-  await registerAllTables(lake);
+  await registerLakeTables(lake);
   const [row] = await lake.session.all<{ n: bigint; distinct_rows: bigint }>(
     'SELECT count(*) AS n, count(DISTINCT (source_file, source_row)) AS distinct_rows FROM readings_history',
   );

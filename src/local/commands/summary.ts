@@ -4,7 +4,7 @@ import type { TableMetadata } from '../../iceberg/types';
 import { formatRows } from '../format-rows';
 import type { IngestTotals } from '../landing';
 import type { LocalLake } from '../local-lake';
-import { registerAllTables } from '../tables-view';
+import { registerLakeTables } from '../tables-view';
 import { out } from './support';
 
 /** A count as the summary prints it: grouped by thousands (8,002,380). */
@@ -63,7 +63,7 @@ export function dailyTagsLine(tags: string[]): string {
 
 /** Tables, snapshots, rows by outcome: what `npm start` prints at the end. */
 export async function printLakeSummary(lake: LocalLake): Promise<void> {
-  const tables = await registerAllTables(lake);
+  const tables = await registerLakeTables(lake);
   const rows = [];
   for (const name of tables) {
     rows.push(tableSummaryRow(name, await openTable(lake.catalog, name, lake.io).metadata()));
