@@ -7,7 +7,7 @@ import {
 } from '../formats';
 import type { DataFile, TableMetadata } from '../iceberg/types';
 import { readHead } from '../formats/read-head';
-import type { LakePorts } from './ports';
+import { landingStore, type LakePorts } from './ports';
 import { asCommitRequest, ingestReferenceObject, type ReferenceCommitRequest } from './reference';
 import { tableLayout } from './lake-tables';
 import { READINGS_HISTORY, REJECTED_READINGS } from './tables';
@@ -64,7 +64,7 @@ export function batchIdOf(obj: LandedObject): string {
 /** Copy a rejected object to quarantine/ with a reason file beside it; returns the quarantine key. */
 async function quarantine(ports: LakePorts, obj: LandedObject, batchId: string, err: FileRejectedError): Promise<string> {
   const qKey = `quarantine/${obj.key.replace(/^landing\//, '')}`;
-  await ports.store.put(qKey, await ports.store.getStream(obj.key, obj.versionId));
+  await ports.store.put(qKey, await landingStore(ports).getStream(obj.key, obj.versionId));
   await ports.store.put(`${qKey}.reason.json`, JSON.stringify({
     object: obj.key, batchId, reason: err.reason, detail: err.detail, arrivalTime: obj.arrivalTime.toISOString(),
   }, null, 2));
@@ -79,10 +79,11 @@ async function quarantine(ports: LakePorts, obj: LandedObject, batchId: string, 
  */
 export async function ingestObject(ports: LakePorts, obj: LandedObject): Promise<CommitRequest> {
   const batchId = batchIdOf(obj);
-  const inPlace = ports.store.localPath(obj.key);
+  const landing = landingStore(ports);
+  const inPlace = landing.localPath(obj.key);
   const localPath = inPlace ?? path.join(ports.tempDir, `${batchId}-${path.basename(obj.key)}`);
   const downloaded = !inPlace;
-  if (downloaded) await ports.store.getToFile(obj.key, localPath, obj.versionId);
+  if (downloaded) await landing.getToFile(obj.key, localPath, obj.versionId);
   try {
     const before = await stat(localPath);
     if (obj.size !== undefined && before.size !== obj.size) {

@@ -8,6 +8,11 @@ import type { ObjectStore } from '../storage/object-store';
 export interface LakePorts {
   /** The lake's store: landing/, quarantine/ and the tables' warehouse. */
   store: ObjectStore;
+  /**
+   * Where landing objects are read from. Locally the lake folder holds landing/ itself; in AWS the
+   * landing bucket is its own. @default store
+   */
+  landing?: ObjectStore;
   io: FileIO;
   catalog: Catalog;
   session: DuckDbSession;
@@ -17,3 +22,6 @@ export interface LakePorts {
   /** Local scratch folder for downloads. */
   tempDir: string;
 }
+
+/** The store landing objects are read from. */
+export const landingStore = (ports: LakePorts): ObjectStore => ports.landing ?? ports.store;

@@ -19,7 +19,7 @@ import type { DataFile, TableMetadata } from '../iceberg/types';
 import { BATCH_IDS_PROPERTY, committedBatchIds } from './commit';
 import type { CommitRequest, LandedObject } from './ingest';
 import { tableFor, tableLayout } from './lake-tables';
-import type { LakePorts } from './ports';
+import { landingStore, type LakePorts } from './ports';
 import { optionalField, REJECTED_READINGS, type TableDefinition } from './tables';
 import { writeRowsAsDataFiles } from './table-files';
 
@@ -133,10 +133,11 @@ export async function ingestReferenceObject(
 
 /** sql.js opens a database from memory, so the whole object is read (reference drops are small). */
 async function objectBytes(ports: LakePorts, obj: LandedObject, batchId: string, localPath?: string): Promise<Uint8Array> {
-  const local = localPath ?? ports.store.localPath(obj.key);
+  const landing = landingStore(ports);
+  const local = localPath ?? landing.localPath(obj.key);
   if (local) return readFile(local);
   const scratch = path.join(ports.tempDir, `${batchId}-${path.basename(obj.key)}`);
-  await ports.store.getToFile(obj.key, scratch);
+  await landing.getToFile(obj.key, scratch, obj.versionId);
   try {
     return await readFile(scratch);
   } finally {
