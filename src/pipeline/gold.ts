@@ -8,6 +8,7 @@ import { currentSnapshot } from '../iceberg/table-metadata';
 import type { NestedField, PrimitiveType } from '../iceberg/types';
 import { tagCurrentSnapshot, tagRefOptions } from './maintenance/tag-policy';
 import type { LakePorts } from './ports';
+import { REFERENCE_TABLES } from './reference';
 import type { AfterCommitContext, AfterCommitHook, HookOutcome } from './snapshot';
 import { registerTableView, writeRowsAsDataFiles } from './table-files';
 
@@ -133,8 +134,7 @@ export function goldTablesHook(opts: GoldOptions = {}): AfterCommitHook {
   return {
     name: 'gold_tables',
     async run(ctx): Promise<HookOutcome> {
-      const tables = await ctx.ports.catalog.listTables();
-      if (!['agreement', 'product', 'meterpoint'].every((t) => tables.includes(t))) return 'unchanged';
+      if (!(await referenceDataPresent(ctx))) return 'unchanged';
       const inputs = await goldInputs(ctx, opts);
       const built = await builtGoldTables(ctx, goldTemplates().map((t) => t.name), inputs.fingerprint);
       if (!built) {
@@ -146,6 +146,19 @@ export function goldTablesHook(opts: GoldOptions = {}): AfterCommitHook {
       return tagged ? 'tagged' : 'unchanged';
     },
   };
+}
+
+/**
+ * Gold joins the reference data: until every reference table holds a snapshot there is nothing to
+ * build. A deployed lake creates them empty (Athena's views name them), before the first drop.
+ */
+async function referenceDataPresent(ctx: AfterCommitContext): Promise<boolean> {
+  const tables = await ctx.ports.catalog.listTables();
+  for (const name of Object.keys(REFERENCE_TABLES)) {
+    if (!tables.includes(name)) return false;
+    if ((await openTable(ctx.ports.catalog, name, ctx.ports.io).metadata())['current-snapshot-id'] === -1n) return false;
+  }
+  return true;
 }
 
 /** The gold tables, when every one exists and its current snapshot was built from exactly these inputs. */
