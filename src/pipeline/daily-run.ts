@@ -115,8 +115,12 @@ export async function planDailyRun(ports: LakePorts, opts: { runDate?: string; r
   const history = await tableFor(ports, READINGS_HISTORY);
   const meterReadings = await tableFor(ports, METER_READINGS);
   const plan = await planDailySnapshot(history, meterReadings);
+  const metadata = await meterReadings.metadata();
+  // A run id names one run: a commit finding it in the table takes the run as done.
+  const done = metadata.snapshots.find((s) => s.summary[DAILY_RUN_ID_PROPERTY] === runId);
+  if (done) throw new DailyRunStateError(runId, `already committed meter_readings snapshot ${done['snapshot-id']}: give a new run id`);
   // A daily tag is never moved once placed: time travel to it must keep its answer.
-  const placed = (await meterReadings.metadata()).refs[tag];
+  const placed = metadata.refs[tag];
   if (placed && plan.historySnapshotId !== null && plan.historySnapshotId !== plan.previousHistorySnapshotId) {
     throw new DailyTagPlacedError(tag, placed['snapshot-id']);
   }
@@ -150,17 +154,17 @@ async function stageNewVersions(ports: LakePorts, history: IcebergTable, plan: D
         `TO ${sqlString(stageDir)} (FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE)`,
     );
     const days: number[] = [];
+    const uploads: [key: string, file: string][] = [];
     for (const entry of await readdir(stageDir)) {
       const m = /^day=(-?\d+)$/.exec(entry);
       if (!m) continue;
       const day = Number(m[1]);
       days.push(day);
       if (!inPlace) {
-        for (const file of await readdir(path.join(stageDir, entry))) {
-          await ports.store.putFile(`${dayPrefix(runId, day)}${file}`, path.join(stageDir, entry, file));
-        }
+        for (const file of await readdir(path.join(stageDir, entry))) uploads.push([`${dayPrefix(runId, day)}${file}`, path.join(stageDir, entry, file)]);
       }
     }
+    for (let i = 0; i < uploads.length; i += 16) await Promise.all(uploads.slice(i, i + 16).map(([key, file]) => ports.store.putFile(key, file)));
     return days.sort((a, b) => a - b);
   } finally {
     await ports.session.run(`DROP VIEW IF EXISTS ${view}`);
@@ -292,8 +296,9 @@ interface RunRecord { committedSnapshot: Snapshot | undefined; logged: boolean }
 
 async function runRecord(ports: LakePorts, runId: string, meterReadingsMeta: TableMetadata): Promise<RunRecord> {
   const byRun = (s: Snapshot) => s.summary[DAILY_RUN_ID_PROPERTY] === runId;
-  const log = await tableFor(ports, SNAPSHOT_LOG);
-  return { committedSnapshot: meterReadingsMeta.snapshots.find(byRun), logged: (await log.metadata()).snapshots.some(byRun) };
+  // Looked up, never created: a run that logs nothing leaves the catalog as it was.
+  const logged = (await ports.catalog.tableExists(SNAPSHOT_LOG.name)) && (await tableFor(ports, SNAPSHOT_LOG).then((t) => t.metadata())).snapshots.some(byRun);
+  return { committedSnapshot: meterReadingsMeta.snapshots.find(byRun), logged };
 }
 
 const newestSnapshotAgeMs = (ports: LakePorts, m: TableMetadata): number | null => {

@@ -65,7 +65,7 @@ export async function runDailySnapshot(ports: LakePorts, opts: DailyRunOptions =
     committed = await commitDailyRun(ports, run, { dailyTagMaxAgeMs: opts.dailyTagMaxAgeMs });
   } catch (err) {
     // Nobody retries this run: its staged new versions and results go (written data files are orphans).
-    await discardDailyRun(ports, run);
+    await discardDailyRun(ports, run).catch(() => undefined);
     throw err;
   }
   const metadata = await (await tableFor(ports, METER_READINGS)).metadata();
