@@ -36,6 +36,11 @@ let commit: SqsHandler;
 let catalogTables: CustomResourceHandler;
 let athenaViews: CustomResourceHandler;
 let maintenance: Handler<unknown, { tables: { table: string }[] }>;
+let dailyPlan: typeof import('../../functions/daily-plan/handler').handler;
+let dailyMergeDay: typeof import('../../functions/daily-merge-day/handler').handler;
+let dailyCommit: typeof import('../../functions/daily-commit/handler').handler;
+let dailyHooks: typeof import('../../functions/daily-hooks/handler').handler;
+let metrics: typeof import('../../functions/commons/metrics').metrics;
 
 const context = {
   functionName: 'meterlake-test', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:meterlake-test',
@@ -58,6 +63,7 @@ beforeAll(async () => {
     METERLAKE_COMMIT_QUEUE_URL: QUEUE_URL,
     METERLAKE_ATHENA_WORKGROUP: WORKGROUP,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
   });
   // The handlers read their environment when first imported, as at a Lambda cold start.
   ingest = (await import('../../functions/ingest/handler')).handler;
@@ -65,6 +71,11 @@ beforeAll(async () => {
   catalogTables = (await import('../../functions/catalog-tables/handler')).handler;
   athenaViews = (await import('../../functions/athena-views/handler')).handler;
   maintenance = (await import('../../functions/maintenance/handler')).handler;
+  dailyPlan = (await import('../../functions/daily-plan/handler')).handler;
+  dailyMergeDay = (await import('../../functions/daily-merge-day/handler')).handler;
+  dailyCommit = (await import('../../functions/daily-commit/handler')).handler;
+  dailyHooks = (await import('../../functions/daily-hooks/handler')).handler;
+  metrics = (await import('../../functions/commons/metrics')).metrics;
 });
 
 afterAll(async () => {
@@ -238,6 +249,52 @@ describe('commit', () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }, { itemIdentifier: 'after' }]);
     expect(await snapshotsWithBatch('readings_history', batchIdOf(before.object))).toHaveLength(1);
     expect(await snapshotsWithBatch('readings_history', batchIdOf(after.object))).toHaveLength(0);
+  });
+});
+
+describe('daily job', () => {
+  // The commits above brought readings of 2026-12-02 and 2026-12-03; the steps run as the state machine chains them.
+  const dayOf = (date: string) => Date.parse(`${date}T00:00:00Z`) / 86_400_000;
+  let planned: Awaited<ReturnType<typeof dailyPlan>>;
+
+  test('daily-plan names the interval days with new readings', async () => {
+    planned = await dailyPlan({ runDate: '2026-12-04', executionId: 'execution-1' }, context);
+
+    expect(planned).toMatchObject({ runDate: '2026-12-04', tag: 'daily-2026-12-04', days: [dayOf('2026-12-02'), dayOf('2026-12-03')] });
+  });
+
+  test('daily-merge-day merges one planned day', async () => {
+    const merged = await Promise.all(planned.days.map((day) => dailyMergeDay({ run: planned, day }, context)));
+
+    expect(merged.map((m) => [m.day, m.rows])).toEqual([[dayOf('2026-12-02'), 6], [dayOf('2026-12-03'), 3]]);
+  });
+
+  test('daily-merge-day refuses a day that is not a number, naming it', async () => {
+    await expect(dailyMergeDay({ run: planned, day: 'monday' as never }, context)).rejects.toThrow(/daily-merge-day: invalid task input: day is "monday"/);
+  });
+
+  test('daily-commit commits and tags the run and emits the freshness metric', async () => {
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+
+    const committed = await dailyCommit({ run: planned }, context);
+
+    expect(committed).toMatchObject({ committed: true, tagPlaced: true, daysChanged: 2, rowsWritten: 9 });
+    expect(addMetric).toHaveBeenCalledWith('NewestSnapshotAgeHours', 'None', committed.newestSnapshotAgeMs! / 3_600_000);
+    addMetric.mockRestore();
+  });
+
+  // KNOWN BUG (src/pipeline/gold.ts, not this branch's): goldTablesHook skips the gold tables only when a
+  // reference table is missing, not when it is empty, as catalog-tables creates them on deploy (the Athena
+  // views need them). Until the first reference drop the hook throws "gold tables read agreement, which has
+  // no snapshot yet". Remove `.failing` once gold.ts treats an empty reference table as no reference data.
+  test.failing('daily-hooks runs data quality and skips gold while the reference tables are still empty', async () => {
+    const { hooks } = await dailyHooks({ run: planned }, context);
+
+    expect(hooks).toEqual([{ name: 'data_quality', outcome: 'rebuilt' }, { name: 'gold_tables', outcome: 'unchanged' }]);
+  });
+
+  test('daily-hooks refuses a run without its id, naming the field', async () => {
+    await expect(dailyHooks({ run: { ...planned, runId: '' } }, context)).rejects.toThrow(/daily-hooks: invalid task input: run.runId is "", expected a non-empty string/);
   });
 });
 
