@@ -29,10 +29,10 @@ export function createDailyCommitHandler(deps: { readonly ports: () => Promise<L
       logger.info('daily run committed', { ...committed, snapshotId: committed.snapshotId });
       if (committed.newestSnapshotAgeMs !== null) {
         metrics.addMetric(NEWEST_SNAPSHOT_AGE_METRIC, MetricUnit.NoUnit, committed.newestSnapshotAgeMs / 3_600_000);
+        metrics.publishStoredMetrics();
       }
       return committed;
     } finally {
-      metrics.publishStoredMetrics();
       logger.removeKeys(Object.keys(keys));
     }
   };

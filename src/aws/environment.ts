@@ -61,9 +61,13 @@ export interface MeterlakeEnvironment {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Endpoint per service: AWS_ENDPOINT_URL_<SERVICE> wins over AWS_ENDPOINT_URL (as the SDK decides). */
+/**
+ * Endpoint per service: AWS_ENDPOINT_URL_<SERVICE> wins over AWS_ENDPOINT_URL, and
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true turns both off, as the SDK itself decides.
+ */
 function endpointsFrom(env: Env): Partial<Record<AwsService, string>> {
   const endpoints: Partial<Record<AwsService, string>> = {};
+  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.trim().toLowerCase() === 'true') return endpoints;
   for (const service of AWS_SERVICES) {
     const endpoint = env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] || env.AWS_ENDPOINT_URL;
     if (endpoint) endpoints[service] = endpoint;

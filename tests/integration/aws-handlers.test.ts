@@ -48,6 +48,8 @@ const context = {
   callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 60_000, done: () => undefined, fail: () => undefined, succeed: () => undefined,
 } as Context;
 
+const originalEnv = { ...process.env };
+
 beforeAll(async () => {
   server = await startS3Server();
   store = new S3Store(server.storeOptions());
@@ -79,6 +81,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  process.env = originalEnv;
   glueMock.restore();
   sqsMock.restore();
   athenaMock.restore();

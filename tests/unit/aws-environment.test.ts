@@ -50,6 +50,12 @@ test("a service's own endpoint variable wins over AWS_ENDPOINT_URL", () => {
   });
 });
 
+test('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true turns the endpoint variables off', () => {
+  const environment = readEnvironment('lake', { ...LAKE_ENV, AWS_ENDPOINT_URL: 'http://localstack:4566', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' });
+
+  expect(environment.connection.endpoints).toEqual({});
+});
+
 test('DuckDB gets 75% of the function memory', () => {
   const environment = readEnvironment('lake', { ...LAKE_ENV, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '3008' });
 
