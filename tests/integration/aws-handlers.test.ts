@@ -227,6 +227,28 @@ describe('commit', () => {
     expect(await snapshotsWithBatch('ingest_log', batchIdOf(object))).toHaveLength(1);
   });
 
+  test('a commit that dies before the Glue pointer swap fails its messages, and the redelivery commits them once', async () => {
+    const { object, message } = await ingestThroughHandler('landing/default/readings/crash.csv', readings('MTR-7', '2026-12-02'));
+    glue.updateFaults.push('before-swap');
+
+    const first = await commit(sqsEvent(delivered('c-crash', message)), context);
+    const second = await commit(sqsEvent(delivered('c-crash', message)), context);
+
+    expect([first.batchItemFailures, second.batchItemFailures]).toEqual([[{ itemIdentifier: 'c-crash' }], []]);
+    expect(await snapshotsWithBatch('readings_history', batchIdOf(object))).toHaveLength(1);
+    expect(await snapshotsWithBatch('ingest_log', batchIdOf(object))).toHaveLength(1);
+  });
+
+  test('a pointer swap whose answer was lost is recognised as done: the batch commits once, first time', async () => {
+    const { object, message } = await ingestThroughHandler('landing/default/readings/lost-answer.csv', readings('MTR-8', '2026-12-02'));
+    glue.updateFaults.push('after-swap');
+
+    const response = await commit(sqsEvent(delivered('c-lost', message)), context);
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await snapshotsWithBatch('readings_history', batchIdOf(object))).toHaveLength(1);
+  });
+
   test('a malformed message fails alone; a message of another group commits', async () => {
     const { object, message } = await ingestThroughHandler('landing/default/readings/other-group.csv', readings('MTR-4', '2026-12-02'));
 
@@ -256,7 +278,8 @@ describe('commit', () => {
 });
 
 describe('daily job', () => {
-  // The commits above brought readings of 2026-12-02 and 2026-12-03; the steps run as the state machine chains them.
+  // The commits above brought 3 readings each of four meters on 2026-12-02 and one on 2026-12-03; the
+  // steps run as the state machine chains them.
   const dayOf = (date: string) => Date.parse(`${date}T00:00:00Z`) / 86_400_000;
   let planned: Awaited<ReturnType<typeof dailyPlan>>;
 
@@ -269,7 +292,7 @@ describe('daily job', () => {
   test('daily-merge-day merges one planned day', async () => {
     const merged = await Promise.all(planned.days.map((day) => dailyMergeDay({ run: planned, day }, context)));
 
-    expect(merged.map((m) => [m.day, m.rows])).toEqual([[dayOf('2026-12-02'), 6], [dayOf('2026-12-03'), 3]]);
+    expect(merged.map((m) => [m.day, m.rows])).toEqual([[dayOf('2026-12-02'), 12], [dayOf('2026-12-03'), 3]]);
   });
 
   test('daily-merge-day refuses a day that is not a number, naming it', async () => {
@@ -281,7 +304,7 @@ describe('daily job', () => {
 
     const committed = await dailyCommit({ run: planned }, context);
 
-    expect(committed).toMatchObject({ committed: true, tagPlaced: true, daysChanged: 2, rowsWritten: 9 });
+    expect(committed).toMatchObject({ committed: true, tagPlaced: true, daysChanged: 2, rowsWritten: 15 });
     expect(addMetric).toHaveBeenCalledWith('NewestSnapshotAgeHours', 'None', committed.newestSnapshotAgeMs! / 3_600_000);
     addMetric.mockRestore();
   });
