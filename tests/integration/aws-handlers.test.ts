@@ -1,3 +1,6 @@
+import { readdirSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { CreateTableCommand, UpdateTableCommand } from '@aws-sdk/client-glue';
 import { SendMessageCommand, SQSClient, type SendMessageCommandInput } from '@aws-sdk/client-sqs';
@@ -82,6 +85,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   process.env = originalEnv;
+  // The handlers' scratch folders (downloads, DuckDB spill and home) are this process's: os.tmpdir()/meterlake/<pid>-*.
+  const scratch = path.join(os.tmpdir(), 'meterlake');
+  for (const entry of readdirSync(scratch)) if (entry.startsWith(`${process.pid}-`)) rmSync(path.join(scratch, entry), { recursive: true, force: true });
   glueMock.restore();
   sqsMock.restore();
   athenaMock.restore();

@@ -1,4 +1,9 @@
-import { duckDbSizing, MissingEnvironmentError, readEnvironment } from '../../src/aws/environment';
+import { rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { duckDbSizing, lakePortsFromEnvironment, MissingEnvironmentError, readEnvironment } from '../../src/aws/environment';
+import { GlueCatalog } from '../../src/catalog/glue-catalog';
+import { S3Store } from '../../src/storage/s3-store';
 
 const LAKE_ENV = { AWS_REGION: 'eu-west-1', METERLAKE_LAKE_BUCKET: 'lake', METERLAKE_GLUE_DATABASE: 'meterlake' };
 
@@ -60,4 +65,34 @@ test('DuckDB gets 75% of the function memory', () => {
   const environment = readEnvironment('lake', { ...LAKE_ENV, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '3008' });
 
   expect(duckDbSizing(environment).memoryLimit).toBe('2256MB');
+});
+
+test("an ingest function's ports read landing objects from the landing bucket and keep the lake in the lake bucket", async () => {
+  const environment = readEnvironment('ingest', {
+    ...LAKE_ENV, METERLAKE_LANDING_BUCKET: 'landing', METERLAKE_COMMIT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q.fifo',
+  });
+  const ports = await lakePortsFromEnvironment(environment);
+  try {
+    expect([(ports.landing as S3Store).url, ports.store.url, (ports.catalog as GlueCatalog).warehouse]).toEqual(['s3://landing', 's3://lake', 's3://lake/warehouse']);
+  } finally {
+    ports.session.close();
+    rmSync(path.dirname(ports.tempDir), { recursive: true, force: true });
+  }
+});
+
+test('the ports are built once per container, with DuckDB sized for the function and its folders under the temp folder', async () => {
+  const environment = readEnvironment('lake', { ...LAKE_ENV, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '2048' });
+  const [ports, again] = await Promise.all([lakePortsFromEnvironment(environment), lakePortsFromEnvironment(environment)]);
+  try {
+    const [settings] = await ports.session.all<Record<string, string>>(
+      `SELECT current_setting('memory_limit') AS memory, current_setting('home_directory') AS home, current_setting('temp_directory') AS spill`,
+    );
+
+    expect(again).toBe(ports);
+    expect(settings.memory).toBe('1.4 GiB'); // 1536 MB
+    expect([settings.home, settings.spill, ports.tempDir].every((dir) => dir.startsWith(path.join(os.tmpdir(), 'meterlake')))).toBe(true);
+  } finally {
+    ports.session.close();
+    rmSync(path.dirname(ports.tempDir), { recursive: true, force: true });
+  }
 });
