@@ -53,7 +53,7 @@ export function createAthenaViewsHandler(deps: AthenaViewsDependencies) {
   };
 }
 
-const environment = readEnvironment('athena');
+const environment = readEnvironment('athena-views');
 export const handler = createAthenaViewsHandler({
   athena: athenaClient(environment.connection), workGroup: athenaWorkgroup(environment), database: glueDatabase(environment),
 });

@@ -38,5 +38,5 @@ export function createDailyCommitHandler(deps: { readonly ports: () => Promise<L
   };
 }
 
-const environment = readEnvironment('lake');
+const environment = readEnvironment('daily-commit');
 export const handler = createDailyCommitHandler({ ports: () => lakePortsFromEnvironment(environment) });

@@ -30,5 +30,5 @@ export function createDailyHooksHandler(deps: { readonly ports: () => Promise<La
   };
 }
 
-const environment = readEnvironment('lake');
+const environment = readEnvironment('daily-hooks');
 export const handler = createDailyHooksHandler({ ports: () => lakePortsFromEnvironment(environment) });

@@ -30,5 +30,5 @@ export function createDailyMergeDayHandler(deps: { readonly ports: () => Promise
   };
 }
 
-const environment = readEnvironment('lake');
+const environment = readEnvironment('daily-merge-day');
 export const handler = createDailyMergeDayHandler({ ports: () => lakePortsFromEnvironment(environment) });

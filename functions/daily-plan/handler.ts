@@ -29,5 +29,5 @@ export function createDailyPlanHandler(deps: { readonly ports: () => Promise<Lak
   };
 }
 
-const environment = readEnvironment('lake');
+const environment = readEnvironment('daily-plan');
 export const handler = createDailyPlanHandler({ ports: () => lakePortsFromEnvironment(environment) });

@@ -1,7 +1,9 @@
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { duckDbSizing, lakePortsFromEnvironment, MissingEnvironmentError, readEnvironment } from '../../src/aws/environment';
+import {
+  duckDbSizing, FUNCTION_KINDS, lakePortsFromEnvironment, MissingEnvironmentError, readEnvironment, variablesOf,
+} from '../../src/aws/environment';
 import { GlueCatalog } from '../../src/catalog/glue-catalog';
 import { S3Store } from '../../src/storage/s3-store';
 
@@ -26,29 +28,36 @@ test('an ingest function with no environment names every variable it needs in on
   expect(error.message).toContain('METERLAKE_COMMIT_QUEUE_URL');
 });
 
+test('every function folder has its variables declared (the stack sets exactly these)', () => {
+  const folders = readdirSync(path.join(__dirname, '..', '..', 'functions')).filter((name) => name !== 'commons').sort();
+
+  expect(Object.keys(FUNCTION_KINDS).sort()).toEqual(folders);
+  expect(variablesOf('athena-views')).toEqual(['AWS_REGION', 'METERLAKE_GLUE_DATABASE', 'METERLAKE_ATHENA_WORKGROUP']);
+});
+
 test('a blank variable counts as missing', () => {
-  const error = errorOf(() => readEnvironment('lake', { ...LAKE_ENV, METERLAKE_LAKE_BUCKET: '  ' }));
+  const error = errorOf(() => readEnvironment('commit', { ...LAKE_ENV, METERLAKE_LAKE_BUCKET: '  ' }));
 
   expect(error.problems).toEqual(['METERLAKE_LAKE_BUCKET']);
 });
 
 test('a function memory size that is not a number is reported with the missing variables', () => {
-  const error = errorOf(() => readEnvironment('athena', { AWS_REGION: 'eu-west-1', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: 'lots' }));
+  const error = errorOf(() => readEnvironment('athena-views', { AWS_REGION: 'eu-west-1', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: 'lots' }));
 
   expect(error.problems).toEqual([
     'METERLAKE_GLUE_DATABASE', 'METERLAKE_ATHENA_WORKGROUP', "AWS_LAMBDA_FUNCTION_MEMORY_SIZE (expected a whole number of MB, got 'lots')",
   ]);
 });
 
-test('a lake function needs neither the commit queue nor the landing bucket', () => {
-  const environment = readEnvironment('lake', LAKE_ENV);
+test('the commit function needs neither the commit queue nor the landing bucket', () => {
+  const environment = readEnvironment('commit', LAKE_ENV);
 
   expect(environment).toMatchObject({ lakeBucket: 'lake', glueDatabase: 'meterlake', connection: { region: 'eu-west-1' } });
   expect(environment.commitQueueUrl).toBeUndefined();
 });
 
 test("a service's own endpoint variable wins over AWS_ENDPOINT_URL", () => {
-  const environment = readEnvironment('lake', { ...LAKE_ENV, AWS_ENDPOINT_URL: 'http://localstack:4566', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000' });
+  const environment = readEnvironment('commit', { ...LAKE_ENV, AWS_ENDPOINT_URL: 'http://localstack:4566', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000' });
 
   expect(environment.connection.endpoints).toEqual({
     s3: 'http://127.0.0.1:9000', glue: 'http://localstack:4566', sqs: 'http://localstack:4566', athena: 'http://localstack:4566',
@@ -56,13 +65,13 @@ test("a service's own endpoint variable wins over AWS_ENDPOINT_URL", () => {
 });
 
 test('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true turns the endpoint variables off', () => {
-  const environment = readEnvironment('lake', { ...LAKE_ENV, AWS_ENDPOINT_URL: 'http://localstack:4566', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' });
+  const environment = readEnvironment('commit', { ...LAKE_ENV, AWS_ENDPOINT_URL: 'http://localstack:4566', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' });
 
   expect(environment.connection.endpoints).toEqual({});
 });
 
 test('DuckDB gets 75% of the function memory', () => {
-  const environment = readEnvironment('lake', { ...LAKE_ENV, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '3008' });
+  const environment = readEnvironment('commit', { ...LAKE_ENV, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '3008' });
 
   expect(duckDbSizing(environment).memoryLimit).toBe('2256MB');
 });
@@ -81,7 +90,7 @@ test("an ingest function's ports read landing objects from the landing bucket an
 });
 
 test('the ports are built once per container, with DuckDB sized for the function and its folders under the temp folder', async () => {
-  const environment = readEnvironment('lake', { ...LAKE_ENV, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '2048' });
+  const environment = readEnvironment('commit', { ...LAKE_ENV, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '2048' });
   const [ports, again] = await Promise.all([lakePortsFromEnvironment(environment), lakePortsFromEnvironment(environment)]);
   try {
     const [settings] = await ports.session.all<Record<string, string>>(
