@@ -315,11 +315,8 @@ describe('daily job', () => {
     addMetric.mockRestore();
   });
 
-  // KNOWN BUG (src/pipeline/gold.ts, not this branch's): goldTablesHook skips the gold tables only when a
-  // reference table is missing, not when it is empty, as catalog-tables creates them on deploy (the Athena
-  // views need them). Until the first reference drop the hook throws "gold tables read agreement, which has
-  // no snapshot yet". Remove `.failing` once gold.ts treats an empty reference table as no reference data.
-  test.failing('daily-hooks runs data quality and skips gold while the reference tables are still empty', async () => {
+  // catalog-tables creates the reference tables empty on deploy (the Athena views name them).
+  test('daily-hooks runs data quality and skips gold while the reference tables are still empty', async () => {
     const { hooks } = await dailyHooks({ run: planned }, context);
 
     expect(hooks).toEqual([{ name: 'data_quality', outcome: 'rebuilt' }, { name: 'gold_tables', outcome: 'unchanged' }]);

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runDemoIngest } from '../../src/local/demo-run';
-import { dailyHooks } from '../../src/local/hooks';
+import { dailyHooks } from '../../src/pipeline/daily-hooks';
 import type { IngestTotals } from '../../src/local/landing';
 import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
 import { queryLake, type QueryLakeOptions } from '../../src/local/query-lake';

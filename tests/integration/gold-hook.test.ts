@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { openTable } from '../../src/catalog/open-table';
 import { runDemoIngest } from '../../src/local/demo-run';
-import { dailyHooks } from '../../src/local/hooks';
+import { dailyHooks } from '../../src/pipeline/daily-hooks';
 import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
 import { registerLakeTables } from '../../src/local/tables-view';
 import { runDailySnapshot } from '../../src/pipeline/snapshot';

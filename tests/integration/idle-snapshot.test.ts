@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { openTable } from '../../src/catalog/open-table';
 import { describeRun } from '../../src/local/commands/snapshot';
 import { runDemoIngest } from '../../src/local/demo-run';
-import { dailyHooks } from '../../src/local/hooks';
+import { dailyHooks } from '../../src/pipeline/daily-hooks';
 import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
 import { tableFor } from '../../src/pipeline/lake-tables';
 import { PRODUCT } from '../../src/pipeline/reference';
