@@ -8,6 +8,8 @@ export interface DuckDbOptions {
   /** e.g. '1GB'. Operators spill to `tempDirectory` beyond it. */
   memoryLimit?: string;
   tempDirectory?: string;
+  /** DuckDB's home folder (`~`); set where HOME is missing or read-only, as in Lambda. */
+  homeDirectory?: string;
 }
 
 export type SqlParams = DuckDBValue[] | Record<string, DuckDBValue>;
@@ -37,6 +39,10 @@ export class DuckDbSession {
     if (options.tempDirectory) {
       mkdirSync(options.tempDirectory, { recursive: true });
       config.temp_directory = options.tempDirectory;
+    }
+    if (options.homeDirectory) {
+      mkdirSync(options.homeDirectory, { recursive: true });
+      config.home_directory = options.homeDirectory;
     }
     const instance = await DuckDBInstance.create(':memory:', config);
     return new DuckDbSession(instance, await configuredConnection(instance));
