@@ -47,7 +47,7 @@ export class MeterlakeStack extends Stack {
       auditLockMode: config.auditLockMode,
       auditRetentionDays: config.auditRetentionDays,
     });
-    const { key, lakeBucket, landingBucket, accessLogsBucket } = this.storage;
+    const { key, messagingKey, lakeBucket, landingBucket, accessLogsBucket } = this.storage;
     const removalPolicy = this.storage.removalPolicy;
 
     this.runtime = new LambdaRuntime(this, 'Runtime', {
@@ -66,6 +66,7 @@ export class MeterlakeStack extends Stack {
       landingBucket,
       lakeBucket,
       key,
+      messagingKey,
       databaseName,
       ingestMemoryMb: config.ingestMemoryMb,
       ingestEphemeralStorageMb: config.ingestEphemeralStorageMb,
@@ -73,8 +74,8 @@ export class MeterlakeStack extends Stack {
     });
 
     // Streaming (MSK) seam: its construct takes `runtime` (function factory + DuckDB layer),
-    // `ingest.commitQueue` (commit requests in the same FIFO groups, dedup id = batch id), `lakeBucket`,
-    // `key` and `databaseName`, and adds its function and DLQ to the monitoring lists below.
+    // `ingest.commitQueue` (commit requests in the same FIFO groups, dedup id = batch id; its key is
+    // `messagingKey`), `lakeBucket`, `key` and `databaseName`, and adds its function and DLQ to the monitoring lists below.
 
     this.jobs = new Jobs(this, 'Jobs', {
       runtime,
@@ -101,7 +102,7 @@ export class MeterlakeStack extends Stack {
     });
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
-      key,
+      key: messagingKey,
       alertEmail: config.alertEmail,
       functions: runtime.functions,
       deadLetterQueues: [this.ingest.ingestDeadLetterQueue, this.ingest.commitDeadLetterQueue],

@@ -2,7 +2,7 @@ import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnNamedQuery, CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Provider } from 'aws-cdk-lib/custom-resources';
@@ -61,6 +61,7 @@ export class Analytics extends Construct {
   public readonly workGroupName: string;
   public readonly resultsBucket: Bucket;
   public readonly viewsFunction: NodejsFunction;
+  public readonly viewsProvider: Provider;
   public readonly views: CustomResource;
   public readonly namedQueries: CfnNamedQuery[];
   private readonly key: IKey;
@@ -108,22 +109,23 @@ export class Analytics extends Construct {
       timeout: Duration.minutes(10),
       memoryMb: 512,
       environment: {
-        METERLAKE_LAKE_BUCKET: props.lakeBucket.bucketName,
         METERLAKE_GLUE_DATABASE: props.databaseName,
         METERLAKE_ATHENA_WORKGROUP: this.workGroupName,
       },
     });
     this.grantRunQueries(this.viewsFunction);
-    // Athena creates a view as a Glue table under the caller's permissions.
+    // Athena creates a view as a Glue table, and reads the Iceberg metadata it checks the view against,
+    // with the caller's permissions.
     grantGlueTables(this, this.viewsFunction, props.databaseName, { write: true });
-    const provider = new Provider(this, 'ViewsProvider', { onEventHandler: this.viewsFunction });
+    grantObjectAccess(this.viewsFunction, props.lakeBucket, props.key, { read: true });
+    this.viewsProvider = new Provider(this, 'ViewsProvider', { onEventHandler: this.viewsFunction });
     this.views = new CustomResource(this, 'Views', {
-      serviceToken: provider.serviceToken,
+      serviceToken: this.viewsProvider.serviceToken,
       resourceType: 'Custom::MeterlakeAthenaViews',
       properties: {
         WorkGroup: this.workGroupName,
         // sql/views is copied into the bundle's asset, so a changed view changes this key and re-runs the DDL.
-        Revision: (this.viewsFunction.node.defaultChild as CfnFunction).code,
+        Revision: ((this.viewsFunction.node.defaultChild as CfnFunction).code as CfnFunction.CodeProperty).s3Key,
       },
     });
     this.views.node.addDependency(props.tables, this.workGroup);
@@ -132,7 +134,7 @@ export class Analytics extends Construct {
       ({ name, description, query }) =>
         new CfnNamedQuery(this, `Query-${name}`, { name, description, database: props.databaseName, workGroup: this.workGroupName, queryString: query }),
     );
-    for (const query of this.namedQueries) query.addDependency(this.workGroup);
+    for (const query of this.namedQueries) query.addResourceDependency(this.workGroup);
   }
 
   /** Run queries in the workgroup and read their results (Athena, results bucket, key). */

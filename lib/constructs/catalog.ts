@@ -1,6 +1,6 @@
 import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import { CfnDatabase } from 'aws-cdk-lib/aws-glue';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
@@ -19,6 +19,7 @@ export class Catalog extends Construct {
   public readonly databaseName: string;
   public readonly database: CfnDatabase;
   public readonly tablesFunction: NodejsFunction;
+  public readonly tablesProvider: Provider;
   /** Completes once every table exists; resources that query the tables depend on it. */
   public readonly tables: CustomResource;
 
@@ -40,14 +41,14 @@ export class Catalog extends Construct {
     grantObjectAccess(this.tablesFunction, props.lakeBucket, props.key, { read: true, write: true });
     grantGlueTables(this, this.tablesFunction, this.databaseName, { write: true });
 
-    const provider = new Provider(this, 'TablesProvider', { onEventHandler: this.tablesFunction });
+    this.tablesProvider = new Provider(this, 'TablesProvider', { onEventHandler: this.tablesFunction });
     this.tables = new CustomResource(this, 'Tables', {
-      serviceToken: provider.serviceToken,
+      serviceToken: this.tablesProvider.serviceToken,
       resourceType: 'Custom::MeterlakeTables',
       properties: {
         DatabaseName: this.databaseName,
         // The bundle's asset key changes with the table definitions, so a new table is created on the next deploy.
-        Revision: (this.tablesFunction.node.defaultChild as CfnFunction).code,
+        Revision: ((this.tablesFunction.node.defaultChild as CfnFunction).code as CfnFunction.CodeProperty).s3Key,
       },
     });
     this.tables.node.addDependency(this.database);

@@ -7,7 +7,10 @@ export interface IngestProps {
   readonly runtime: LambdaRuntime;
   readonly landingBucket: Bucket;
   readonly lakeBucket: Bucket;
+  /** The lake bucket's key (S3 objects). */
   readonly key: Key;
+  /** The queues' key; S3 is allowed to use it for notifications. */
+  readonly messagingKey: Key;
   readonly databaseName: string;
   /**
    * Key prefix whose new objects are ingested.

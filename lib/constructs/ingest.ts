@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { EventType } from 'aws-cdk-lib/aws-s3';
@@ -36,7 +37,7 @@ export class Ingest extends Construct {
   constructor(scope: Construct, id: string, props: IngestProps) {
     super(scope, id);
     const settings = { ...DEFAULTS, ...definedOnly(props) };
-    const secureQueue = (extra: QueueProps): QueueProps => ({ encryption: QueueEncryption.KMS, encryptionMasterKey: props.key, enforceSSL: true, ...extra });
+    const secureQueue = (extra: QueueProps): QueueProps => ({ encryption: QueueEncryption.KMS, encryptionMasterKey: props.messagingKey, enforceSSL: true, ...extra });
 
     this.ingestDeadLetterQueue = new Queue(this, 'IngestDeadLetterQueue', secureQueue({ retentionPeriod: DLQ_RETENTION }));
     this.ingestQueue = new Queue(this, 'IngestQueue', secureQueue({
@@ -71,7 +72,9 @@ export class Ingest extends Construct {
     // Staged data files, quarantined objects, oversized commit requests; deletes its own uncommitted files.
     grantObjectAccess(this.ingestFunction, props.lakeBucket, props.key, { read: true, write: true, delete: true });
     grantGlueTables(this, this.ingestFunction, props.databaseName, { write: false });
-    this.commitQueue.grantSendMessages(this.ingestFunction);
+    // SendMessage only (grantSendMessages adds queue attributes and kms:ReEncrypt*/GenerateDataKey*).
+    Grant.addToPrincipal({ grantee: this.ingestFunction, actions: ['sqs:SendMessage'], resourceArns: [this.commitQueue.queueArn] });
+    Grant.addToPrincipal({ grantee: this.ingestFunction, actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resourceArns: [props.messagingKey.keyArn] });
 
     this.commitFunction = props.runtime.createFunction(this, {
       name: 'commit',

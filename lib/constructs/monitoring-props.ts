@@ -5,6 +5,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 
 /** Props of the alarms and their topic (Monitoring). */
 export interface MonitoringProps {
+  /** The topic's key; CloudWatch is allowed to use it to publish. */
   readonly key: Key;
   /** Every function whose errors raise an alarm. */
   readonly functions: IFunction[];

@@ -33,8 +33,14 @@ const DEFAULTS: Required<Omit<StorageProps, 'destroyOnRemove'>> = {
  * the prop and the context flag both say destroy.
  */
 export class Storage extends Construct {
-  /** The customer managed key of the buckets, queues, topic and Athena results. */
+  /** The customer managed key of the buckets and Athena results. */
   public readonly key: Key;
+  /**
+   * The key of the queues and the alarm topic. Separate because its policy names the landing
+   * bucket (S3 sends notifications to the encrypted ingest queue): in the data key's policy that
+   * would make the key and the bucket it encrypts depend on each other.
+   */
+  public readonly messagingKey: Key;
   public readonly landingBucket: Bucket;
   public readonly lakeBucket: Bucket;
   public readonly auditBucket: Bucket;
@@ -48,7 +54,12 @@ export class Storage extends Construct {
     this.removalPolicy = dataRemovalPolicy(this, props.destroyOnRemove);
 
     this.key = new Key(this, 'Key', {
-      description: 'meterlake data: buckets, queues, alarm topic, Athena results',
+      description: 'meterlake data: buckets and Athena results',
+      enableKeyRotation: true,
+      removalPolicy: this.removalPolicy,
+    });
+    this.messagingKey = new Key(this, 'MessagingKey', {
+      description: 'meterlake messages: SQS queues and the alarm topic',
       enableKeyRotation: true,
       removalPolicy: this.removalPolicy,
     });
