@@ -10,6 +10,7 @@ import {
   ObjectOwnership,
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { definedOnly } from '../defined-only';
 import { dataRemovalPolicy } from '../removal-policy';
@@ -51,6 +52,9 @@ export class Storage extends Construct {
   constructor(scope: Construct, id: string, props: StorageProps = {}) {
     super(scope, id);
     const settings = { ...DEFAULTS, ...definedOnly(props) };
+    // Access logs are delivered through a bucket policy for logging.s3.amazonaws.com, not the legacy
+    // LogDeliveryWrite ACL, so ACLs stay disabled on every bucket (set before any bucket exists).
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     this.removalPolicy = dataRemovalPolicy(this, props.destroyOnRemove);
 
     this.key = new Key(this, 'Key', {
@@ -69,7 +73,7 @@ export class Storage extends Construct {
     this.accessLogsBucket = new Bucket(this, 'AccessLogsBucket', {
       ...secureBucket(this.removalPolicy),
       encryption: BucketEncryption.S3_MANAGED,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }, ABORT_UPLOADS],
     });
 

@@ -108,3 +108,15 @@ describe('Storage', () => {
     });
   });
 });
+
+test('access logs are delivered through a bucket policy scoped to each source bucket; ACLs stay disabled', () => {
+  const template = storageTemplate();
+  const logs = bucket(template, 'StorageAccessLogsBucket');
+
+  expect(logs.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+  expect(logs.Properties.AccessControl).toBeUndefined();
+  template.hasResourceProperties('AWS::S3::BucketPolicy', {
+    Bucket: { Ref: logs.id },
+    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject', Condition: Match.objectLike({ ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [bucket(template, 'StorageLakeBucket').id, 'Arn'] } } }) })]) },
+  });
+});
