@@ -7,6 +7,8 @@ import type { Construct } from 'constructs';
 /** What a function does with a bucket's objects (S3Store's calls: Get/Head, Put/multipart, Delete, List). */
 export interface ObjectAccess {
   readonly read?: boolean;
+  /** Read a given version of an object (the landing bucket is versioned; ingest reads the version the event names). */
+  readonly readVersions?: boolean;
   readonly write?: boolean;
   readonly delete?: boolean;
 }
@@ -18,13 +20,14 @@ export interface ObjectAccess {
 export function grantObjectAccess(grantee: IGrantable, bucket: IBucket, key: IKey, access: ObjectAccess): void {
   const objectActions = [
     ...(access.read ? ['s3:GetObject'] : []),
+    ...(access.readVersions ? ['s3:GetObjectVersion'] : []),
     ...(access.write ? ['s3:PutObject', 's3:AbortMultipartUpload'] : []),
     ...(access.delete ? ['s3:DeleteObject'] : []),
   ];
   Grant.addToPrincipal({ grantee, actions: objectActions, resourceArns: [bucket.arnForObjects('*')] });
   Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [bucket.bucketArn] });
   // SSE-KMS: reading decrypts; writing asks for a data key (and multipart completion decrypts it).
-  const keyActions = [...(access.read || access.write ? ['kms:Decrypt'] : []), ...(access.write ? ['kms:GenerateDataKey'] : [])];
+  const keyActions = [...(access.read || access.readVersions || access.write ? ['kms:Decrypt'] : []), ...(access.write ? ['kms:GenerateDataKey'] : [])];
   if (keyActions.length) Grant.addToPrincipal({ grantee, actions: keyActions, resourceArns: [key.keyArn] });
 }
 

@@ -5,7 +5,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
-import { Provider } from 'aws-cdk-lib/custom-resources';
+import type { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { definedOnly } from '../defined-only';
 import { grantGlueTables, grantObjectAccess } from '../grants';
@@ -118,7 +118,7 @@ export class Analytics extends Construct {
     // with the caller's permissions.
     grantGlueTables(this, this.viewsFunction, props.databaseName, { write: true });
     grantObjectAccess(this.viewsFunction, props.lakeBucket, props.key, { read: true });
-    this.viewsProvider = new Provider(this, 'ViewsProvider', { onEventHandler: this.viewsFunction });
+    this.viewsProvider = props.runtime.createProvider(this, 'ViewsProvider', this.viewsFunction);
     this.views = new CustomResource(this, 'Views', {
       serviceToken: this.viewsProvider.serviceToken,
       resourceType: 'Custom::MeterlakeAthenaViews',

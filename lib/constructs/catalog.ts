@@ -2,7 +2,7 @@ import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import { CfnDatabase } from 'aws-cdk-lib/aws-glue';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { Provider } from 'aws-cdk-lib/custom-resources';
+import type { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { grantGlueTables, grantObjectAccess } from '../grants';
 import type { CatalogProps } from './catalog-props';
@@ -41,7 +41,7 @@ export class Catalog extends Construct {
     grantObjectAccess(this.tablesFunction, props.lakeBucket, props.key, { read: true, write: true });
     grantGlueTables(this, this.tablesFunction, this.databaseName, { write: true });
 
-    this.tablesProvider = new Provider(this, 'TablesProvider', { onEventHandler: this.tablesFunction });
+    this.tablesProvider = props.runtime.createProvider(this, 'TablesProvider', this.tablesFunction);
     this.tables = new CustomResource(this, 'Tables', {
       serviceToken: this.tablesProvider.serviceToken,
       resourceType: 'Custom::MeterlakeTables',

@@ -68,7 +68,7 @@ export class Ingest extends Construct {
     });
     // One object per invocation: a landing file can take minutes, and objects then ingest in parallel.
     this.ingestFunction.addEventSource(new SqsEventSource(this.ingestQueue, { batchSize: 1, reportBatchItemFailures: true }));
-    grantObjectAccess(this.ingestFunction, props.landingBucket, props.key, { read: true });
+    grantObjectAccess(this.ingestFunction, props.landingBucket, props.key, { read: true, readVersions: true });
     // Staged data files, quarantined objects, oversized commit requests; deletes its own uncommitted files.
     grantObjectAccess(this.ingestFunction, props.lakeBucket, props.key, { read: true, write: true, delete: true });
     grantGlueTables(this, this.ingestFunction, props.databaseName, { write: false });

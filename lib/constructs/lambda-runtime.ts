@@ -5,6 +5,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, LayerVersion, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { LambdaArchitecture } from '../app-config';
 import { definedOnly } from '../defined-only';
@@ -122,6 +123,12 @@ export class LambdaRuntime extends Construct {
     });
     this.functions.push(fn);
     return fn;
+  }
+
+  /** A CloudFormation custom resource provider over `onEvent`, its framework function logging with the same retention. */
+  createProvider(scope: Construct, id: string, onEvent: NodejsFunction): Provider {
+    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: this.settings.logRetention, removalPolicy: this.settings.removalPolicy });
+    return new Provider(scope, id, { onEventHandler: onEvent, logGroup });
   }
 }
 

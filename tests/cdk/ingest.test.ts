@@ -88,3 +88,10 @@ describe('Ingest', () => {
     expect(onCommitQueue.map((s) => s.Action)).toEqual(['sqs:SendMessage']);
   });
 });
+
+test('the ingest function reads landing objects by version, and cannot write or delete them', () => {
+  const statements = template.toJSON().Resources[logicalId(app.stack.ingest.ingestFunction.role!.node.findChild('DefaultPolicy'))].Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+  const landingObjects = statements.filter((s) => JSON.stringify(s.Resource).includes(logicalId(app.stack.storage.landingBucket)) && JSON.stringify(s.Resource).includes('/*'));
+
+  expect(landingObjects.flatMap((s) => [s.Action].flat()).sort()).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+});
