@@ -58,7 +58,7 @@ export class MeterlakeStack extends Stack {
     });
     const runtime = this.runtime;
 
-    this.catalog = new Catalog(this, 'Catalog', { runtime, lakeBucket, key });
+    this.catalog = new Catalog(this, 'Catalog', { runtime, lakeBucket, key, removalPolicy });
     const { databaseName } = this.catalog;
 
     this.ingest = new Ingest(this, 'Ingest', {

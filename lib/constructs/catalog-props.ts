@@ -1,3 +1,4 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import type { Key } from 'aws-cdk-lib/aws-kms';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { LambdaRuntime } from './lambda-runtime';
@@ -13,4 +14,9 @@ export interface CatalogProps {
    * @default 'meterlake'
    */
   readonly databaseName?: string;
+  /**
+   * What happens to the Glue database (and so every table definition in it) on stack deletion.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }

@@ -1,4 +1,4 @@
-import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnDatabase } from 'aws-cdk-lib/aws-glue';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -30,6 +30,9 @@ export class Catalog extends Construct {
       catalogId: Stack.of(this).account,
       databaseInput: { name: this.databaseName, description: 'meterlake: Iceberg tables of meter readings (written by the pipeline, read by Athena)' },
     });
+
+    // Deleting the database would unregister every table: Athena would lose the lake although its files remain.
+    this.database.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
 
     this.tablesFunction = props.runtime.createFunction(this, {
       name: 'catalog-tables',

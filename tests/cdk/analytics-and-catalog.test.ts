@@ -13,8 +13,8 @@ beforeAll(() => {
 afterAll(() => app.cleanup());
 
 describe('Catalog', () => {
-  test('creates the Glue database meterlake', () => {
-    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: Match.objectLike({ Name: 'meterlake' }) });
+  test('creates the Glue database meterlake, retained on stack deletion', () => {
+    template.hasResource('AWS::Glue::Database', { Properties: Match.objectLike({ DatabaseInput: Match.objectLike({ Name: 'meterlake' }) }), DeletionPolicy: 'Retain' });
   });
 
   test('creates the tables through the catalog-tables function once the database exists, again whenever its code changes', () => {
