@@ -24,8 +24,10 @@ export interface MeterlakeConfig {
   readonly destroyOnRemove: boolean;
   readonly dailySchedule: ScheduleConfig;
   readonly maintenanceSchedule: ScheduleConfig;
-  /** Memory of the functions not listed separately (plan, commit, hooks, maintenance, custom resources). */
+  /** Memory of the commit function, and of any function that names no memory of its own. */
   readonly functionMemoryMb: number;
+  /** Memory of the daily run's plan, commit and hooks (gold tables, data quality) and of maintenance. */
+  readonly jobMemoryMb: number;
   readonly ingestMemoryMb: number;
   readonly ingestEphemeralStorageMb: number;
   readonly mergeMemoryMb: number;
@@ -51,6 +53,7 @@ export const DEFAULT_CONFIG: MeterlakeConfig = {
   dailySchedule: { cron: 'cron(30 2 * * ? *)', timeZone: 'Europe/London' },
   maintenanceSchedule: { cron: 'cron(0 4 ? * SUN *)', timeZone: 'Europe/London' },
   functionMemoryMb: 2048,
+  jobMemoryMb: 4096,
   ingestMemoryMb: 4096,
   ingestEphemeralStorageMb: 4096,
   mergeMemoryMb: 10240,
@@ -167,6 +170,7 @@ export function readAppConfig(context: ContextReader): MeterlakeConfig {
     dailySchedule: schedule('dailySchedule'),
     maintenanceSchedule: schedule('maintenanceSchedule'),
     functionMemoryMb: memory('functionMemoryMb'),
+    jobMemoryMb: memory('jobMemoryMb'),
     ingestMemoryMb: memory('ingestMemoryMb'),
     ingestEphemeralStorageMb: storage('ingestEphemeralStorageMb'),
     mergeMemoryMb: memory('mergeMemoryMb'),

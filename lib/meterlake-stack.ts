@@ -85,6 +85,7 @@ export class MeterlakeStack extends Stack {
       dailySchedule: config.dailySchedule,
       maintenanceSchedule: config.maintenanceSchedule,
       mapMaxConcurrency: config.mapMaxConcurrency,
+      jobMemoryMb: config.jobMemoryMb,
       mergeMemoryMb: config.mergeMemoryMb,
       mergeEphemeralStorageMb: config.mergeEphemeralStorageMb,
       removalPolicy,

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { AppConfigError, DEFAULT_CONFIG, readAppConfig } from '../../lib/app-config';
 
 const reader = (context: Record<string, unknown>) => (key: string) => context[key];
@@ -5,6 +7,13 @@ const reader = (context: Record<string, unknown>) => (key: string) => context[ke
 describe('readAppConfig', () => {
   test('no context gives the defaults (arm64, retain, daily 02:30 Europe/London)', () => {
     expect(readAppConfig(reader({}))).toEqual(DEFAULT_CONFIG);
+  });
+
+  test('cdk.json states every default, with the same values', () => {
+    const { context } = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8'));
+
+    expect(Object.keys(context).sort()).toEqual(Object.keys(DEFAULT_CONFIG).filter((key) => key !== 'alertEmail').sort());
+    expect(readAppConfig(reader(context))).toEqual(DEFAULT_CONFIG);
   });
 
   test('command-line strings are parsed by type', () => {
