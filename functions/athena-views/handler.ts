@@ -13,6 +13,11 @@ import { SQL_VIEWS_DIR } from '../../src/engine/sql-template';
 import type { CustomResourceResponse } from '../commons/custom-resource';
 import { logger } from '../commons/logger';
 
+/** A view's DDL failed in Athena. */
+export class AthenaViewError extends Error {
+  override readonly name = 'AthenaViewError';
+}
+
 export interface AthenaViewsDependencies {
   readonly athena: AthenaClient;
   readonly workGroup: string;
@@ -33,8 +38,13 @@ export function createAthenaViewsHandler(deps: AthenaViewsDependencies) {
       }
       const views = athenaViewDdls(SQL_VIEWS_DIR, deps.database);
       for (const view of views) {
-        const queryExecutionId = await runAthenaStatement(deps.athena, view.ddl, { workGroup: deps.workGroup, database: deps.database, sleep: deps.sleep });
-        logger.info('view created or replaced', { view: view.name, queryExecutionId });
+        try {
+          const queryExecutionId = await runAthenaStatement(deps.athena, view.ddl, { workGroup: deps.workGroup, database: deps.database, sleep: deps.sleep });
+          logger.info('view created or replaced', { view: view.name, queryExecutionId });
+        } catch (error) {
+          // CloudFormation shows the message: it must say which view.
+          throw new AthenaViewError(`view ${deps.database}.${view.name} could not be created in workgroup ${deps.workGroup}: ${(error as Error).message}`, { cause: error });
+        }
       }
       return { PhysicalResourceId: physicalResourceId, Data: { Views: views.map((v) => v.name).join(',') } };
     } finally {
@@ -43,7 +53,7 @@ export function createAthenaViewsHandler(deps: AthenaViewsDependencies) {
   };
 }
 
-const environment = readEnvironment('athena');
+const environment = readEnvironment('athena-views');
 export const handler = createAthenaViewsHandler({
   athena: athenaClient(environment.connection), workGroup: athenaWorkgroup(environment), database: glueDatabase(environment),
 });

@@ -53,5 +53,5 @@ export function createCatalogTablesHandler(deps: CatalogTablesDependencies) {
   };
 }
 
-const environment = readEnvironment('lake');
+const environment = readEnvironment('catalog-tables');
 export const handler = createCatalogTablesHandler({ database: glueDatabase(environment), ports: () => lakePortsFromEnvironment(environment) });

@@ -62,5 +62,5 @@ export function createCommitHandler(deps: CommitDependencies): (event: SQSEvent,
   };
 }
 
-const environment = readEnvironment('lake');
+const environment = readEnvironment('commit');
 export const handler = createCommitHandler({ ports: () => lakePortsFromEnvironment(environment) });

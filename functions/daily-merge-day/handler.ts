@@ -1,11 +1,34 @@
 /**
- * daily-merge-day: a task of the daily Step Functions job. Placeholder until src/pipeline/daily-run.ts lands
- * (branch issue11-daily); the real handler calls its function of the same step.
+ * daily-merge-day: one iteration of the daily job's Map state. Input {"run": DailyRunRef,
+ * "day": number} → `mergeDailyRunDay` → MergedDay (the day's files staged; nothing committed).
  */
-import { readEnvironment } from '../../src/aws/environment';
+import type { Context } from 'aws-lambda';
+import { lakePortsFromEnvironment, readEnvironment } from '../../src/aws/environment';
+import { mergeDailyRunDay, type DailyRunRef, type MergedDay } from '../../src/pipeline/daily-run';
+import type { LakePorts } from '../../src/pipeline/ports';
+import { dailyLogKeys, dailyRunRefOf, InvalidTaskInputError } from '../commons/daily-task-input';
+import { logger } from '../commons/logger';
 
-const environment = readEnvironment('lake');
+export interface DailyMergeDayInput { run: DailyRunRef; day: number; executionId?: string }
 
-export const handler = async (): Promise<never> => {
-  throw new Error(`daily-merge-day is not wired yet (${environment.kind}): src/pipeline/daily-run.ts has not landed`);
-};
+/** The daily-merge-day handler over its dependencies. */
+export function createDailyMergeDayHandler(deps: { readonly ports: () => Promise<LakePorts> }) {
+  return async (input: DailyMergeDayInput, context: Context): Promise<MergedDay> => {
+    logger.addContext(context);
+    const run = dailyRunRefOf('daily-merge-day', input);
+    const day = input.day;
+    if (!Number.isInteger(day)) throw new InvalidTaskInputError('daily-merge-day', `day is ${JSON.stringify(day) ?? 'missing'}, expected a whole number of days since 1970-01-01`);
+    const keys = { ...dailyLogKeys(input, run), day: String(day) };
+    logger.appendKeys(keys);
+    try {
+      const merged = await mergeDailyRunDay(await deps.ports(), run, day);
+      logger.info('day merged', { ...merged });
+      return merged;
+    } finally {
+      logger.removeKeys(Object.keys(keys));
+    }
+  };
+}
+
+const environment = readEnvironment('daily-merge-day');
+export const handler = createDailyMergeDayHandler({ ports: () => lakePortsFromEnvironment(environment) });

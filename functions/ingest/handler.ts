@@ -36,7 +36,7 @@ export function createIngestHandler(deps: IngestDependencies): (event: SQSEvent,
       throw error;
     }
     if (!objects.length) {
-      logger.info('S3 test event: nothing to ingest');
+      logger.info('nothing to ingest (an S3 test event or a folder marker)');
       return;
     }
     const ports = await deps.ports().catch((error: unknown) => {

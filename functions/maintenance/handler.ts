@@ -60,5 +60,5 @@ export function createMaintenanceHandler(deps: MaintenanceDependencies) {
   };
 }
 
-const environment = readEnvironment('lake');
+const environment = readEnvironment('maintenance');
 export const handler = createMaintenanceHandler({ ports: () => lakePortsFromEnvironment(environment) });

@@ -14,41 +14,21 @@ import type { LakePorts } from '../pipeline/ports';
 import { fileIOFor } from '../storage/file-io';
 import { S3Store } from '../storage/s3-store';
 import { AWS_SERVICES, s3Client, glueClient, type AwsConnection, type AwsService } from './clients';
+import { ENV, FUNCTION_KINDS, FUNCTION_SETTINGS, type EnvironmentSetting, type FunctionName } from './environment-variables';
 
-/** The variables the stack sets (names fixed by the CDK constructs). */
-export const ENV = {
-  lakeBucket: 'METERLAKE_LAKE_BUCKET',
-  landingBucket: 'METERLAKE_LANDING_BUCKET',
-  glueDatabase: 'METERLAKE_GLUE_DATABASE',
-  commitQueueUrl: 'METERLAKE_COMMIT_QUEUE_URL',
-  athenaWorkgroup: 'METERLAKE_ATHENA_WORKGROUP',
-  region: 'AWS_REGION',
-  functionMemoryMb: 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
-} as const;
-export type EnvironmentSetting = keyof typeof ENV;
-
-/** What a kind of function needs from its environment. */
-export const FUNCTION_SETTINGS = {
-  /** ingest: reads the landing bucket, writes data files to the lake, sends to the commit queue. */
-  ingest: ['region', 'lakeBucket', 'landingBucket', 'glueDatabase', 'commitQueueUrl'],
-  /** commit, daily-*, maintenance, catalog-tables: the lake and its catalog. */
-  lake: ['region', 'lakeBucket', 'glueDatabase'],
-  /** athena-views: DDL through Athena. */
-  athena: ['region', 'glueDatabase', 'athenaWorkgroup'],
-} as const satisfies Record<string, readonly EnvironmentSetting[]>;
-export type FunctionKind = keyof typeof FUNCTION_SETTINGS;
+export { ENV, FUNCTION_KINDS, FUNCTION_SETTINGS, variablesOf, type EnvironmentSetting, type FunctionKind, type FunctionName } from './environment-variables';
 
 /** Variables a function needs are missing (or unusable): all of them, named. */
 export class MissingEnvironmentError extends Error {
   override readonly name = 'MissingEnvironmentError';
-  constructor(readonly problems: readonly string[], kind: string) {
-    super(`the ${kind} function cannot start; set these environment variables: ${problems.join('; ')}`);
+  constructor(readonly problems: readonly string[], functionName: string) {
+    super(`the ${functionName} function cannot start; set these environment variables: ${problems.join('; ')}`);
   }
 }
 
 /** A function's validated settings. Optional fields are the ones its kind does not need. */
 export interface MeterlakeEnvironment {
-  readonly kind: FunctionKind;
+  readonly functionName: FunctionName;
   readonly connection: AwsConnection;
   readonly lakeBucket?: string;
   readonly landingBucket?: string;
@@ -61,9 +41,13 @@ export interface MeterlakeEnvironment {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Endpoint per service: AWS_ENDPOINT_URL_<SERVICE> wins over AWS_ENDPOINT_URL (as the SDK decides). */
+/**
+ * Endpoint per service: AWS_ENDPOINT_URL_<SERVICE> wins over AWS_ENDPOINT_URL, and
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true turns both off, as the SDK itself decides.
+ */
 function endpointsFrom(env: Env): Partial<Record<AwsService, string>> {
   const endpoints: Partial<Record<AwsService, string>> = {};
+  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.trim().toLowerCase() === 'true') return endpoints;
   for (const service of AWS_SERVICES) {
     const endpoint = env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] || env.AWS_ENDPOINT_URL;
     if (endpoint) endpoints[service] = endpoint;
@@ -72,21 +56,21 @@ function endpointsFrom(env: Env): Partial<Record<AwsService, string>> {
 }
 
 /**
- * Read and validate the settings a kind of function needs. Throws MissingEnvironmentError naming
- * every missing variable, so one failed cold start tells the operator everything to fix.
+ * Read and validate the settings a function needs. Throws MissingEnvironmentError naming every
+ * missing variable, so one failed cold start tells the operator everything to fix.
  */
-export function readEnvironment(kind: FunctionKind, env: Env = process.env): MeterlakeEnvironment {
+export function readEnvironment(functionName: FunctionName, env: Env = process.env): MeterlakeEnvironment {
   const value = (setting: EnvironmentSetting): string | undefined => env[ENV[setting]]?.trim() || undefined;
-  const problems: string[] = (FUNCTION_SETTINGS[kind] as readonly EnvironmentSetting[])
+  const problems: string[] = (FUNCTION_SETTINGS[FUNCTION_KINDS[functionName]] as readonly EnvironmentSetting[])
     .filter((setting) => value(setting) === undefined)
     .map((setting) => ENV[setting]);
   const memory = value('functionMemoryMb');
   if (memory !== undefined && !/^[1-9]\d*$/.test(memory)) {
     problems.push(`${ENV.functionMemoryMb} (expected a whole number of MB, got '${memory}')`);
   }
-  if (problems.length) throw new MissingEnvironmentError(problems, kind);
+  if (problems.length) throw new MissingEnvironmentError(problems, functionName);
   return {
-    kind,
+    functionName,
     connection: { region: value('region')!, endpoints: endpointsFrom(env) },
     lakeBucket: value('lakeBucket'),
     landingBucket: value('landingBucket'),
@@ -97,10 +81,10 @@ export function readEnvironment(kind: FunctionKind, env: Env = process.env): Met
   };
 }
 
-/** A setting the function's kind does not declare: a wiring mistake, named. */
+/** A setting the function does not declare: a wiring mistake, named. */
 function required(environment: MeterlakeEnvironment, setting: EnvironmentSetting): string {
   const v = environment[setting as keyof MeterlakeEnvironment];
-  if (typeof v !== 'string') throw new MissingEnvironmentError([ENV[setting]], environment.kind);
+  if (typeof v !== 'string') throw new MissingEnvironmentError([ENV[setting]], environment.functionName);
   return v;
 }
 

@@ -39,7 +39,7 @@ export function decodeS3EventKey(key: string): string {
 /**
  * The landing objects an SQS message body announces: [] for S3's s3:TestEvent; one per record of
  * an ObjectCreated event in `landingBucket` under landing/ (key decoded, version id, ETag, size,
- * and the event time as the arrival time). Throws for anything else.
+ * and the event time as the arrival time), folder markers left out. Throws for anything else.
  */
 export function landedObjectsFromS3Event(messageId: string, body: string, landingBucket: string): LandedObject[] {
   let event: { Event?: unknown; Records?: unknown };
@@ -52,7 +52,10 @@ export function landedObjectsFromS3Event(messageId: string, body: string, landin
   // S3 sends one when the notification is configured; it announces nothing.
   if (event.Event === 's3:TestEvent') return [];
   if (!Array.isArray(event.Records)) throw new MalformedS3EventError(messageId, 'it has no Records array');
-  return (event.Records as S3EventRecordShape[]).map((record, i) => landedObjectOf(messageId, record, i, landingBucket));
+  return (event.Records as S3EventRecordShape[])
+    .map((record, i) => landedObjectOf(messageId, record, i, landingBucket))
+    // A key ending in '/' is a folder marker (the S3 console's "Create folder"): nothing to ingest.
+    .filter((object) => !object.key.endsWith('/'));
 }
 
 function landedObjectOf(messageId: string, record: S3EventRecordShape, index: number, landingBucket: string): LandedObject {

@@ -20,6 +20,12 @@ import { mockClient } from 'aws-sdk-client-mock';
  */
 export class FakeGlueTables {
   readonly tables = new Map<string, Table>();
+  /**
+   * Faults for the next UpdateTable calls, one per call: 'before-swap' fails without changing the
+   * table (the caller died, or the request never arrived); 'after-swap' changes it and then fails
+   * (the response was lost). Either way the caller sees an error it cannot classify.
+   */
+  readonly updateFaults: ('before-swap' | 'after-swap')[] = [];
 
   constructor(readonly database: string) {}
 
@@ -43,6 +49,8 @@ export class FakeGlueTables {
   }
 
   updateTable(input: UpdateTableCommandInput): void {
+    const fault = this.updateFaults.shift();
+    if (fault === 'before-swap') throw new Error('connection reset before UpdateTable reached Glue');
     const current = this.getTable(input.DatabaseName, input.TableInput?.Name);
     if (input.VersionId !== undefined && input.VersionId !== current.VersionId) {
       throw new ConcurrentModificationException({ message: `Table version ${input.VersionId} is not the latest (${current.VersionId})`, $metadata: {} });
@@ -50,6 +58,7 @@ export class FakeGlueTables {
     this.tables.set(current.Name!, {
       ...structuredClone(input.TableInput!), Name: current.Name, DatabaseName: this.database, VersionId: String(Number(current.VersionId) + 1),
     });
+    if (fault === 'after-swap') throw new Error('connection reset before the UpdateTable response arrived');
   }
 
   /** The table's current Parameters.metadata_location. */

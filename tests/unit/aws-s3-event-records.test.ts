@@ -50,6 +50,10 @@ test('every record of a message becomes a landed object, in order', () => {
   expect(objects.map((o) => o.key)).toEqual(['landing/a/1.csv', 'landing/a/2.csv']);
 });
 
+test('a folder marker (a key ending in /) announces nothing', () => {
+  expect(landedObjectsFromS3Event('m-1', body(record({ key: 'landing/default/', object: { size: 0 } })), LANDING)).toEqual([]);
+});
+
 test("S3's test event announces nothing", () => {
   const testEvent = JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2026-12-04T06:00:00.000Z', Bucket: LANDING });
 

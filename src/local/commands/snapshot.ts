@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { nothingDone, runDailySnapshot, type DailyRunResult } from '../../pipeline/snapshot';
-import { dailyHooks } from '../hooks';
+import { dailyHooks } from '../../pipeline/daily-hooks';
 import { progress } from '../progress';
 import { calendarDate } from '../option-parsers';
 import { out, withExistingLake } from './support';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runDailySnapshot } from '../../pipeline/snapshot';
 import { runDemoIngest } from '../demo-run';
-import { dailyHooks } from '../hooks';
+import { dailyHooks } from '../../pipeline/daily-hooks';
 import { openTable } from '../../catalog/open-table';
 import { integerAtLeast } from '../option-parsers';
 import { checkDemoOptions } from './generate';
