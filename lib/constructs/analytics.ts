@@ -7,6 +7,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import type { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { ENV } from '../../src/aws/environment-variables';
 import { definedOnly } from '../defined-only';
 import { grantGlueTables, grantObjectAccess } from '../grants';
 import type { AnalyticsProps } from './analytics-props';
@@ -109,8 +110,8 @@ export class Analytics extends Construct {
       timeout: Duration.minutes(10),
       memoryMb: 512,
       environment: {
-        METERLAKE_GLUE_DATABASE: props.databaseName,
-        METERLAKE_ATHENA_WORKGROUP: this.workGroupName,
+        [ENV.glueDatabase]: props.databaseName,
+        [ENV.athenaWorkgroup]: this.workGroupName,
       },
     });
     this.grantRunQueries(this.viewsFunction);

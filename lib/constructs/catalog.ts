@@ -4,6 +4,7 @@ import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { ENV } from '../../src/aws/environment-variables';
 import { grantGlueTables, grantObjectAccess } from '../grants';
 import type { CatalogProps } from './catalog-props';
 
@@ -39,7 +40,7 @@ export class Catalog extends Construct {
       description: 'Custom resource: creates every lake table in Glue (idempotent, never drops)',
       timeout: Duration.minutes(5),
       memoryMb: 1024,
-      environment: { METERLAKE_LAKE_BUCKET: props.lakeBucket.bucketName, METERLAKE_GLUE_DATABASE: this.databaseName },
+      environment: { [ENV.lakeBucket]: props.lakeBucket.bucketName, [ENV.glueDatabase]: this.databaseName },
     });
     grantObjectAccess(this.tablesFunction, props.lakeBucket, props.key, { read: true, write: true });
     grantGlueTables(this, this.tablesFunction, this.databaseName, { write: true });

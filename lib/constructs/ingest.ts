@@ -6,6 +6,7 @@ import { EventType } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { DeduplicationScope, Queue, QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ENV } from '../../src/aws/environment-variables';
 import { definedOnly } from '../defined-only';
 import { grantGlueTables, grantObjectAccess } from '../grants';
 import type { IngestProps } from './ingest-props';
@@ -57,14 +58,14 @@ export class Ingest extends Construct {
       deadLetterQueue: { queue: this.commitDeadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
     }));
 
-    const lake = { METERLAKE_LAKE_BUCKET: props.lakeBucket.bucketName, METERLAKE_GLUE_DATABASE: props.databaseName };
+    const lake = { [ENV.lakeBucket]: props.lakeBucket.bucketName, [ENV.glueDatabase]: props.databaseName };
     this.ingestFunction = props.runtime.createFunction(this, {
       name: 'ingest',
       description: 'Landing object → validated rows staged as Parquet → commit request on the FIFO commit queue',
       timeout: INGEST_TIMEOUT,
       memoryMb: settings.ingestMemoryMb,
       ephemeralStorageMb: settings.ingestEphemeralStorageMb,
-      environment: { ...lake, METERLAKE_LANDING_BUCKET: props.landingBucket.bucketName, METERLAKE_COMMIT_QUEUE_URL: this.commitQueue.queueUrl },
+      environment: { ...lake, [ENV.landingBucket]: props.landingBucket.bucketName, [ENV.commitQueueUrl]: this.commitQueue.queueUrl },
     });
     // One object per invocation: a landing file can take minutes, and objects then ingest in parallel.
     this.ingestFunction.addEventSource(new SqsEventSource(this.ingestQueue, { batchSize: 1, reportBatchItemFailures: true }));

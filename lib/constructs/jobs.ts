@@ -6,6 +6,7 @@ import { LambdaInvoke as ScheduleLambdaInvoke, StepFunctionsStartExecution } fro
 import { DefinitionBody, Fail, LogLevel, Map as MapState, StateMachine, Succeed, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ENV, type FunctionName } from '../../src/aws/environment-variables';
 import type { ScheduleConfig } from '../app-config';
 import { definedOnly } from '../defined-only';
 import { grantGlueTables, grantObjectAccess } from '../grants';
@@ -46,8 +47,8 @@ export class Jobs extends Construct {
   constructor(scope: Construct, id: string, props: JobsProps) {
     super(scope, id);
     const settings = { ...DEFAULTS, ...definedOnly(props) };
-    const environment = { METERLAKE_LAKE_BUCKET: props.lakeBucket.bucketName, METERLAKE_GLUE_DATABASE: props.databaseName };
-    const job = (name: string, description: string, extra: { memoryMb?: number; ephemeralStorageMb?: number } = {}) => {
+    const environment = { [ENV.lakeBucket]: props.lakeBucket.bucketName, [ENV.glueDatabase]: props.databaseName };
+    const job = (name: FunctionName, description: string, extra: { memoryMb?: number; ephemeralStorageMb?: number } = {}) => {
       const fn = props.runtime.createFunction(this, {
         name,
         description,

@@ -1,5 +1,6 @@
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { FunctionName } from '../../src/aws/environment-variables';
 import type { LambdaArchitecture } from '../app-config';
 
 /** Props of the shared Lambda runtime: the DuckDB layer and the function factory. */
@@ -34,9 +35,9 @@ export interface LambdaRuntimeProps {
 /** One function made by LambdaRuntime.createFunction. */
 export interface MeterlakeFunctionOptions {
   /** The folder under functions/ whose handler.ts is the entry; also the construct id's source. */
-  readonly name: string;
+  readonly name: FunctionName;
   readonly description: string;
-  /** Exactly the variables the handler reads (src/aws/environment.ts). */
+  /** Exactly the variables the handler reads (variablesOf in src/aws/environment-variables.ts), checked at synthesis. */
   readonly environment: Record<string, string>;
   readonly timeout: Duration;
   /**

@@ -7,6 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { ENV, variablesOf } from '../../src/aws/environment-variables';
 import type { LambdaArchitecture } from '../app-config';
 import { definedOnly } from '../defined-only';
 import type { LambdaRuntimeProps, MeterlakeFunctionOptions } from './lambda-runtime-props';
@@ -32,6 +33,14 @@ const DEFAULTS = {
   removalPolicy: RemovalPolicy.RETAIN,
   layerBuildDir: path.join(PROJECT_ROOT, 'build', 'lambda-layer'),
 };
+
+/** Set by Lambda itself, never by the stack. */
+const LAMBDA_RUNTIME_VARIABLES: string[] = [ENV.region, ENV.functionMemoryMb];
+
+/** The environment the stack gives a function differs from the one its handler reads. */
+export class FunctionEnvironmentError extends Error {
+  override readonly name = 'FunctionEnvironmentError';
+}
 
 /** The DuckDB layer was not built for the architecture the app deploys. */
 export class MissingLayerError extends Error {
@@ -67,6 +76,7 @@ export class LambdaRuntime extends Construct {
 
   /** A function over `functions/<name>/handler.ts`; construct id = the name in PascalCase. */
   createFunction(scope: Construct, options: MeterlakeFunctionOptions): NodejsFunction {
+    checkEnvironment(options);
     const id = pascalCase(options.name);
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: this.settings.logRetention,
@@ -154,6 +164,15 @@ function checkedLayerDir(buildDir: string, architecture: LambdaArchitecture): st
     );
   }
   return dir;
+}
+
+/** The function names a variable the handler does not read, or misses one it does: fail the synthesis, naming both lists. */
+function checkEnvironment({ name, environment }: MeterlakeFunctionOptions): void {
+  const expected = variablesOf(name).filter((variable) => !LAMBDA_RUNTIME_VARIABLES.includes(variable)).sort();
+  const given = Object.keys(environment).sort();
+  if (expected.join() !== given.join()) {
+    throw new FunctionEnvironmentError(`functions/${name} reads ${expected.join(', ')} but the stack sets ${given.join(', ') || 'nothing'}`);
+  }
 }
 
 function pascalCase(name: string): string {

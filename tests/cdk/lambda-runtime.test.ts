@@ -3,11 +3,17 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { LambdaRuntime, MissingLayerError } from '../../lib/constructs/lambda-runtime';
+import { FunctionEnvironmentError, LambdaRuntime, MissingLayerError } from '../../lib/constructs/lambda-runtime';
 import type { LambdaRuntimeProps } from '../../lib/constructs/lambda-runtime-props';
 import { logicalIdOf, stubLayerBuildDir } from './test-app';
 
 const layerBuildDir = stubLayerBuildDir();
+const INGEST_ENVIRONMENT = {
+  METERLAKE_LAKE_BUCKET: 'lake',
+  METERLAKE_LANDING_BUCKET: 'landing',
+  METERLAKE_GLUE_DATABASE: 'meterlake',
+  METERLAKE_COMMIT_QUEUE_URL: 'https://sqs.example/commit.fifo',
+};
 const outdirs: string[] = [];
 afterAll(() => {
   for (const dir of [layerBuildDir, ...outdirs]) rmSync(dir, { recursive: true, force: true });
@@ -20,7 +26,7 @@ function runtimeStack(props: LambdaRuntimeProps = {}, { bundle = false } = {}) {
   const app = new App({ outdir, builtinCloudFormationValidation: false, context: bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Test');
   const runtime = new LambdaRuntime(stack, 'Runtime', { layerBuildDir, ...props });
-  const fn = runtime.createFunction(stack, { name: 'ingest', description: 'test', timeout: Duration.minutes(1), environment: { METERLAKE_LAKE_BUCKET: 'lake' } });
+  const fn = runtime.createFunction(stack, { name: 'ingest', description: 'test', timeout: Duration.minutes(1), environment: INGEST_ENVIRONMENT });
   return { app, stack, runtime, fn, template: Template.fromStack(stack) };
 }
 
@@ -55,6 +61,14 @@ describe('LambdaRuntime', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: { METERLAKE_LAKE_BUCKET: 'lake', POWERTOOLS_SERVICE_NAME: 'meterlake', POWERTOOLS_METRICS_NAMESPACE: 'meterlake', POWERTOOLS_LOG_LEVEL: 'INFO' } },
     });
+  });
+
+  test('a function given other variables than its handler reads fails synthesis, naming both lists', () => {
+    const { stack, runtime } = runtimeStack();
+    const create = () => runtime.createFunction(stack, { name: 'athena-views', description: 'test', timeout: Duration.minutes(1), environment: { METERLAKE_LAKE_BUCKET: 'lake' } });
+
+    expect(create).toThrow(FunctionEnvironmentError);
+    expect(create).toThrow('functions/athena-views reads METERLAKE_ATHENA_WORKGROUP, METERLAKE_GLUE_DATABASE but the stack sets METERLAKE_LAKE_BUCKET');
   });
 
   test('a missing layer fails synthesis with the command that builds it', () => {
