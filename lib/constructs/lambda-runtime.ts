@@ -105,6 +105,7 @@ export class LambdaRuntime extends Construct {
       logGroup,
       loggingFormat: LoggingFormat.JSON,
       tracing: Tracing.ACTIVE,
+      // AWS_NODEJS_CONNECTION_REUSE_ENABLED concerns SDK v2 only; v3 reuses connections, so the stack sets no such variable.
       awsSdkConnectionReuse: false,
       environment: {
         ...options.environment,
