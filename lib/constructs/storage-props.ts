@@ -3,8 +3,9 @@ import type { AuditLockMode } from '../app-config';
 /** Props of the lake's buckets and their key (Storage). */
 export interface StorageProps {
   /**
-   * Delete the buckets, their objects and the key with the stack. Takes effect only when the
-   * context flag `destroyOnRemove` is true as well; the audit bucket is kept regardless (Object Lock).
+   * Delete the buckets, their objects and the messaging key with the stack. Takes effect only when
+   * the context flag `destroyOnRemove` is true as well; the audit bucket is kept regardless (Object
+   * Lock), and so is the data key that encrypts it.
    * @default false - everything is RETAINed on stack deletion
    */
   readonly destroyOnRemove?: boolean;

@@ -60,7 +60,8 @@ export class Storage extends Construct {
     this.key = new Key(this, 'Key', {
       description: 'meterlake data: buckets and Athena results',
       enableKeyRotation: true,
-      removalPolicy: this.removalPolicy,
+      // The audit bucket outlives every stack deletion; its objects stay readable only while this key exists.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     this.messagingKey = new Key(this, 'MessagingKey', {
       description: 'meterlake messages: SQS queues and the alarm topic',

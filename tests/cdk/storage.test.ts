@@ -96,15 +96,17 @@ describe('Storage', () => {
       expect(policies(storageTemplate(props, context))).toEqual(['Retain', 'Retain', 'Retain']);
     });
 
-    test('the prop and the context flag together delete the buckets (emptied first) and the keys', () => {
+    test('the prop and the context flag together delete the buckets (emptied first) and the messaging key', () => {
       const destroyed = storageTemplate({ destroyOnRemove: true }, { destroyOnRemove: 'true' });
       expect(policies(destroyed)).toEqual(['Delete', 'Delete', 'Delete']);
-      destroyed.allResources('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
       destroyed.resourceCountIs('Custom::S3AutoDeleteObjects', 3);
+      destroyed.hasResource('AWS::KMS::Key', { Properties: Match.objectLike({ Description: Match.stringLikeRegexp('^meterlake messages') }), DeletionPolicy: 'Delete' });
     });
 
-    test('the audit bucket is retained even when both say destroy (locked objects cannot be deleted)', () => {
-      expect(bucket(storageTemplate({ destroyOnRemove: true }, { destroyOnRemove: true }), 'StorageAuditBucket').DeletionPolicy).toBe('Retain');
+    test('the audit bucket and the data key that encrypts it are retained even when both say destroy', () => {
+      const destroyed = storageTemplate({ destroyOnRemove: true }, { destroyOnRemove: true });
+      expect(bucket(destroyed, 'StorageAuditBucket').DeletionPolicy).toBe('Retain');
+      destroyed.hasResource('AWS::KMS::Key', { Properties: Match.objectLike({ Description: Match.stringLikeRegexp('^meterlake data') }), DeletionPolicy: 'Retain' });
     });
   });
 });
