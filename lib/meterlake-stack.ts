@@ -1,0 +1,115 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { MeterlakeConfig } from './app-config';
+import { Analytics } from './constructs/analytics';
+import { Catalog } from './constructs/catalog';
+import { Ingest } from './constructs/ingest';
+import { Jobs } from './constructs/jobs';
+import { LambdaRuntime } from './constructs/lambda-runtime';
+import { Monitoring } from './constructs/monitoring';
+import { Storage } from './constructs/storage';
+import { acknowledgeStackFindings } from './nag-acknowledgements';
+
+/** Props of the whole deployment. */
+export interface MeterlakeStackProps extends StackProps {
+  /** The validated context (lib/app-config.ts). */
+  readonly config: MeterlakeConfig;
+  /**
+   * The folder of the built DuckDB layers (tests point it elsewhere only to test its absence).
+   * @default - build/lambda-layer in the repository
+   */
+  readonly layerBuildDir?: string;
+}
+
+/**
+ * meterlake in one stack: storage → catalog → ingest (landing → commit) → daily and maintenance
+ * jobs → analytics (Athena) → monitoring. Each concern is one construct; every resource an
+ * operator or another construct needs is a public field.
+ */
+export class MeterlakeStack extends Stack {
+  public readonly storage: Storage;
+  /** The function factory and DuckDB layer: the seam new functions (streaming) are built with. */
+  public readonly runtime: LambdaRuntime;
+  public readonly catalog: Catalog;
+  public readonly ingest: Ingest;
+  public readonly jobs: Jobs;
+  public readonly analytics: Analytics;
+  public readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: MeterlakeStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.storage = new Storage(this, 'Storage', {
+      destroyOnRemove: config.destroyOnRemove,
+      historyColdAfterDays: config.historyColdAfterDays,
+      landingNoncurrentVersionDays: config.landingNoncurrentVersionDays,
+      auditLockMode: config.auditLockMode,
+      auditRetentionDays: config.auditRetentionDays,
+    });
+    const { key, messagingKey, lakeBucket, landingBucket, accessLogsBucket } = this.storage;
+    const removalPolicy = this.storage.removalPolicy;
+
+    this.runtime = new LambdaRuntime(this, 'Runtime', {
+      architecture: config.architecture,
+      defaultMemoryMb: config.functionMemoryMb,
+      removalPolicy,
+      layerBuildDir: props.layerBuildDir,
+    });
+    const runtime = this.runtime;
+
+    this.catalog = new Catalog(this, 'Catalog', { runtime, lakeBucket, key, removalPolicy });
+    const { databaseName } = this.catalog;
+
+    this.ingest = new Ingest(this, 'Ingest', {
+      runtime,
+      landingBucket,
+      lakeBucket,
+      key,
+      messagingKey,
+      databaseName,
+      ingestMemoryMb: config.ingestMemoryMb,
+      ingestEphemeralStorageMb: config.ingestEphemeralStorageMb,
+      commitMemoryMb: config.functionMemoryMb,
+    });
+
+    // Streaming (MSK) seam: its construct takes `runtime` (function factory + DuckDB layer),
+    // `ingest.commitQueue` (commit requests in the same FIFO groups, dedup id = batch id; its key is
+    // `messagingKey`), `lakeBucket`, `key` and `databaseName`, and adds its function and DLQ to the monitoring lists below.
+
+    this.jobs = new Jobs(this, 'Jobs', {
+      runtime,
+      lakeBucket,
+      key,
+      databaseName,
+      dailySchedule: config.dailySchedule,
+      maintenanceSchedule: config.maintenanceSchedule,
+      mapMaxConcurrency: config.mapMaxConcurrency,
+      jobMemoryMb: config.jobMemoryMb,
+      mergeMemoryMb: config.mergeMemoryMb,
+      mergeEphemeralStorageMb: config.mergeEphemeralStorageMb,
+      removalPolicy,
+    });
+
+    this.analytics = new Analytics(this, 'Analytics', {
+      runtime,
+      lakeBucket,
+      key,
+      accessLogsBucket,
+      databaseName,
+      tables: this.catalog.tables,
+      bytesScannedCutoffPerQuery: config.athenaBytesScannedCutoff,
+      removalPolicy,
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      key: messagingKey,
+      alertEmail: config.alertEmail,
+      functions: runtime.functions,
+      deadLetterQueues: [this.ingest.ingestDeadLetterQueue, this.ingest.commitDeadLetterQueue],
+      stateMachines: [this.jobs.dailyStateMachine],
+    });
+
+    acknowledgeStackFindings(this);
+  }
+}
