@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { MeterlakeConfig } from './app-config';
 import { Analytics } from './constructs/analytics';
@@ -110,6 +110,23 @@ export class MeterlakeStack extends Stack {
       stateMachines: [this.jobs.dailyStateMachine],
     });
 
+    this.addOperatorOutputs();
     acknowledgeStackFindings(this);
+  }
+
+  /** What an operator types into the CLI after a deploy (README "Deploy to AWS", "Operate"). */
+  private addOperatorOutputs(): void {
+    const outputs: Record<string, [string, string]> = {
+      LandingBucketName: [this.storage.landingBucket.bucketName, 'Drop files under landing/<source>/<kind>/ here'],
+      LakeBucketName: [this.storage.lakeBucket.bucketName, 'The Iceberg warehouse (warehouse/), quarantine/ and staging/'],
+      AuditBucketName: [this.storage.auditBucket.bucketName, 'Settlement reports and manifests, under Object Lock'],
+      GlueDatabaseName: [this.catalog.databaseName, 'The tables as Athena sees them'],
+      AthenaWorkGroupName: [this.analytics.workGroupName, 'Run analysts\' queries in this workgroup'],
+      IngestDeadLetterQueueArn: [this.ingest.ingestDeadLetterQueue.queueArn, 'Landing events that failed 5 times: replay with aws sqs start-message-move-task'],
+      CommitDeadLetterQueueArn: [this.ingest.commitDeadLetterQueue.queueArn, 'Commit requests that failed 5 times: replay with aws sqs start-message-move-task'],
+      DailyStateMachineArn: [this.jobs.dailyStateMachine.stateMachineArn, 'The daily run: start it by hand with {"runDate":"YYYY-MM-DD"}'],
+      AlarmTopicArn: [this.monitoring.topic.topicArn, 'Alarms are published here'],
+    };
+    for (const [id, [value, description]] of Object.entries(outputs)) new CfnOutput(this, id, { value, description });
   }
 }
