@@ -10,7 +10,7 @@ export interface StorageProps {
    */
   readonly destroyOnRemove?: boolean;
   /**
-   * Days after which readings_history and rejected_readings data files move to Glacier Instant
+   * Days after which readings_history and rejected_readings data files, and received landing files, move to Glacier Instant
    * Retrieval (still read by Athena without a restore, at a fraction of the price).
    * @default 90
    */

@@ -83,6 +83,8 @@ export class Storage extends Construct {
       versioned: true,
       lifecycleRules: [
         { id: 'expire-noncurrent-landing-versions', noncurrentVersionExpiration: Duration.days(settings.landingNoncurrentVersionDays) },
+        // Received files are kept (a replay reads them by version) but, once ingested, rarely read again.
+        { id: 'cold-landing', transitions: [{ storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(settings.historyColdAfterDays) }] },
         ABORT_UPLOADS,
       ],
     });

@@ -68,6 +68,13 @@ describe('Storage', () => {
     );
   });
 
+  test('received files move to Glacier Instant Retrieval after the cold-data days, still readable at once for a replay', () => {
+    const { Properties } = bucket(storageTemplate({ historyColdAfterDays: 120 }), 'StorageLandingBucket');
+    expect((Properties.LifecycleConfiguration as { Rules: unknown[] }).Rules).toContainEqual(
+      expect.objectContaining({ Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 120 }], Status: 'Enabled' }),
+    );
+  });
+
   test('readings_history and rejected_readings data move to Glacier Instant Retrieval after 90 days; staging expires after 7', () => {
     const rules = (bucket(template, 'StorageLakeBucket').Properties.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
     for (const prefix of ['warehouse/readings_history/data/', 'warehouse/rejected_readings/data/']) {
