@@ -1,15 +1,17 @@
 /**
- * daily-plan: first task of the daily job. Input {"runDate"?: "YYYY-MM-DD", "runId"?: string,
- * "executionId"?: string} → `planDailyRun` → PlannedDailyRun (the days the Map state merges).
+ * daily-plan: first task of the daily job. Input {"executionId"?: string, "request": the
+ * execution's input, {"runDate"?: "YYYY-MM-DD", "runId"?: string}} → `planDailyRun` →
+ * PlannedDailyRun (the days the Map state merges).
  */
 import type { Context } from 'aws-lambda';
 import { lakePortsFromEnvironment, readEnvironment } from '../../src/aws/environment';
 import { planDailyRun, type PlannedDailyRun } from '../../src/pipeline/daily-run';
 import type { LakePorts } from '../../src/pipeline/ports';
-import { dailyLogKeys, optionalString } from '../commons/daily-task-input';
+import { dailyLogKeys, InvalidTaskInputError, optionalString } from '../commons/daily-task-input';
 import { logger } from '../commons/logger';
 
-export interface DailyPlanInput { runDate?: string; runId?: string; executionId?: string }
+export interface DailyPlanRequest { runDate?: string; runId?: string }
+export interface DailyPlanInput { request?: DailyPlanRequest; executionId?: string }
 
 /** The daily-plan handler over its dependencies. */
 export function createDailyPlanHandler(deps: { readonly ports: () => Promise<LakePorts> }) {
@@ -18,8 +20,9 @@ export function createDailyPlanHandler(deps: { readonly ports: () => Promise<Lak
     const keys = dailyLogKeys(input);
     logger.appendKeys(keys);
     try {
-      const runDate = optionalString('daily-plan', input, 'runDate');
-      const runId = optionalString('daily-plan', input, 'runId');
+      const request = dailyPlanRequestOf(input);
+      const runDate = optionalString('daily-plan', request, 'runDate');
+      const runId = optionalString('daily-plan', request, 'runId');
       const planned = await planDailyRun(await deps.ports(), { ...(runDate ? { runDate } : {}), ...(runId ? { runId } : {}) });
       logger.info('daily run planned', { ...planned, runId: planned.runId, tag: planned.tag, days: planned.days.length });
       return planned;
@@ -27,6 +30,19 @@ export function createDailyPlanHandler(deps: { readonly ports: () => Promise<Lak
       logger.removeKeys(Object.keys(keys));
     }
   };
+}
+
+const PLAN_REQUEST_FIELDS = new Set(['runDate', 'runId']);
+
+/** The execution's input: an object of known fields only (a misspelt option is an error, not ignored). */
+function dailyPlanRequestOf(input: DailyPlanInput): DailyPlanRequest {
+  const request: unknown = input?.request ?? {};
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+    throw new InvalidTaskInputError('daily-plan', `request is ${JSON.stringify(request)}, expected an object`);
+  }
+  const unknown = Object.keys(request).filter((field) => !PLAN_REQUEST_FIELDS.has(field));
+  if (unknown.length) throw new InvalidTaskInputError('daily-plan', `unknown field(s) ${unknown.join(', ')}; the execution input takes runDate and runId`);
+  return request as DailyPlanRequest;
 }
 
 const environment = readEnvironment('daily-plan');

@@ -27,6 +27,8 @@ export const LAMBDA_TRANSIENT_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLa
 export const COMMIT_RETRY_ERRORS = ['CommitConflictError', 'CommitStateUnknownError'];
 /** The daily job's run reference, passed to every step after the plan. */
 const RUN_REF = { 'runId.$': '$.plan.runId', 'runDate.$': '$.plan.runDate', 'tag.$': '$.plan.tag' };
+/** Every step logs the execution it belongs to (a correlation key). */
+const EXECUTION_ID = { 'executionId.$': '$$.Execution.Id' };
 
 /**
  * The daily run as a Step Functions state machine — plan → Map over the affected days (one
@@ -71,16 +73,18 @@ export class Jobs extends Construct {
     this.maintenanceFunction = job('maintenance', 'Weekly: snapshot expiry (tags kept), orphan files, manifest merge', { ephemeralStorageMb: 2048 });
 
     const failed = new Fail(this, 'DailyRunFailed', { error: 'DailyRunFailed', cause: 'A step of the daily run failed after its retries; see the execution history' });
-    const plan = this.invoke('Plan', this.planFunction, TaskInput.fromJsonPathAt('$'), '$.plan');
+    // The execution's input (e.g. {"runDate": …} for a manual re-run) is the plan's request.
+    const plan = this.invoke('Plan', this.planFunction, TaskInput.fromObject({ ...EXECUTION_ID, 'request.$': '$' }), '$.plan');
     const mergeDays = new MapState(this, 'MergeDays', {
       itemsPath: '$.plan.days',
-      itemSelector: { run: RUN_REF, 'day.$': '$$.Map.Item.Value' },
+      itemSelector: { run: RUN_REF, 'day.$': '$$.Map.Item.Value', ...EXECUTION_ID },
       maxConcurrency: settings.mapMaxConcurrency,
       resultPath: '$.merged',
     });
-    mergeDays.itemProcessor(this.invoke('MergeDay', this.mergeDayFunction, TaskInput.fromJsonPathAt('$'), '$'));
-    const commit = this.invoke('Commit', this.commitFunction, TaskInput.fromObject({ run: RUN_REF }), '$.commit');
-    const hooks = this.invoke('Hooks', this.hooksFunction, TaskInput.fromObject({ run: RUN_REF }), '$.hooks');
+    // No payload: the item selected above is the task's input as it is.
+    mergeDays.itemProcessor(this.invoke('MergeDay', this.mergeDayFunction, undefined, '$'));
+    const commit = this.invoke('Commit', this.commitFunction, TaskInput.fromObject({ run: RUN_REF, ...EXECUTION_ID }), '$.commit');
+    const hooks = this.invoke('Hooks', this.hooksFunction, TaskInput.fromObject({ run: RUN_REF, ...EXECUTION_ID }), '$.hooks');
     for (const step of [plan, mergeDays, commit, hooks]) step.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const logGroup = new LogGroup(this, 'DailyRunLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: settings.removalPolicy });
@@ -105,8 +109,8 @@ export class Jobs extends Construct {
   }
 
   /** A Lambda step whose result lands at resultPath, retried on Lambda's transient errors and on commit conflicts. */
-  private invoke(id: string, fn: NodejsFunction, payload: TaskInput, resultPath: string): LambdaInvoke {
-    const task = new LambdaInvoke(this, id, { lambdaFunction: fn, payload, payloadResponseOnly: true, retryOnServiceExceptions: false, resultPath });
+  private invoke(id: string, fn: NodejsFunction, payload: TaskInput | undefined, resultPath: string): LambdaInvoke {
+    const task = new LambdaInvoke(this, id, { lambdaFunction: fn, ...(payload ? { payload } : {}), payloadResponseOnly: true, retryOnServiceExceptions: false, resultPath });
     task.addRetry({ errors: LAMBDA_TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
     task.addRetry({ errors: COMMIT_RETRY_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 4 });
     return task;

@@ -26,8 +26,24 @@ describe('Jobs: the daily run', () => {
     const map = definition.States.MergeDays;
 
     expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.days', MaxConcurrency: 5 });
-    expect(map.ItemSelector).toEqual({ run: { 'runId.$': '$.plan.runId', 'runDate.$': '$.plan.runDate', 'tag.$': '$.plan.tag' }, 'day.$': '$$.Map.Item.Value' });
+    expect(map.ItemSelector).toEqual({
+      run: { 'runId.$': '$.plan.runId', 'runDate.$': '$.plan.runDate', 'tag.$': '$.plan.tag' }, 'day.$': '$$.Map.Item.Value', 'executionId.$': '$$.Execution.Id',
+    });
     expect(Object.keys(map.ItemProcessor!.States)).toEqual(['MergeDay']);
+  });
+
+  test('the plan gets the execution input as its request, and the execution id', () => {
+    expect(definition.States.Plan.Parameters).toEqual({ 'executionId.$': '$$.Execution.Id', 'request.$': '$' });
+  });
+
+  test('each merge takes its Map item as its whole input (no payload template)', () => {
+    expect(definition.States.MergeDays.ItemProcessor!.States.MergeDay.Parameters).toBeUndefined();
+  });
+
+  test.each(['Commit', 'Hooks'])('%s gets the run reference and the execution id', (name) => {
+    expect(definition.States[name].Parameters).toEqual({
+      run: { 'runId.$': '$.plan.runId', 'runDate.$': '$.plan.runDate', 'tag.$': '$.plan.tag' }, 'executionId.$': '$$.Execution.Id',
+    });
   });
 
   test.each(['Plan', 'Commit', 'Hooks'])('%s retries Lambda throttling and service errors, and commit conflicts', (name) => {

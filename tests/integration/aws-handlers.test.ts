@@ -290,9 +290,13 @@ describe('daily job', () => {
   let planned: Awaited<ReturnType<typeof dailyPlan>>;
 
   test('daily-plan names the interval days with new readings', async () => {
-    planned = await dailyPlan({ runDate: '2026-12-04', executionId: 'execution-1' }, context);
+    planned = await dailyPlan({ request: { runDate: '2026-12-04' }, executionId: 'execution-1' }, context);
 
     expect(planned).toMatchObject({ runDate: '2026-12-04', tag: 'daily-2026-12-04', days: [dayOf('2026-12-02'), dayOf('2026-12-03')] });
+  });
+
+  test('daily-plan refuses an execution input with an unknown field, naming it', async () => {
+    await expect(dailyPlan({ request: { rundate: '2026-12-04' } as never }, context)).rejects.toThrow(/daily-plan: invalid task input: unknown field\(s\) rundate/);
   });
 
   test('daily-merge-day merges one planned day', async () => {
