@@ -33,37 +33,51 @@ export interface ChildResult {
   peakRssMb: number;
 }
 
-/** Run `npx tsx <script> <args…>` under `/usr/bin/time -v` and collect its JSON result line and peak RSS. */
-export function runChild(script: string, args: string[], timeoutMs = 0): Promise<ChildResult> {
+/** A command's run under `/usr/bin/time -v`: its output, wall time and peak RSS. */
+export interface TimedRun {
+  stdout: string;
+  stderr: string;
+  wallMs: number;
+  /** Peak RSS in MB from `/usr/bin/time -v` (includes everything the process mapped). */
+  peakRssMb: number;
+}
+
+/** Run a command under `/usr/bin/time -v`; a non-zero exit or a timeout rejects. */
+export function runTimed(command: string, args: string[], timeoutMs = 0): Promise<TimedRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    // detached: its own process group, so a timeout can stop `time` and the node process under it.
-    const child = spawn('/usr/bin/time', ['-v', process.execPath, '--import', 'tsx', script, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'], detached: true,
-    });
+    // detached: its own process group, so a timeout can stop `time` and the process under it.
+    const child = spawn('/usr/bin/time', ['-v', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let timedOut = false;
     const timer = timeoutMs > 0
       ? setTimeout(() => { timedOut = true; process.kill(-child.pid!, 'SIGKILL'); }, timeoutMs)
       : undefined;
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      const shown = [command, ...args].join(' ');
       if (timedOut) {
-        reject(new ChildTimeoutError(`${script} ${args.join(' ')} did not finish within ${timeoutMs / 1000} s (killed)`));
+        reject(new ChildTimeoutError(`${shown} did not finish within ${timeoutMs / 1000} s (killed)`));
         return;
       }
-      const wallMs = performance.now() - started;
-      const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
-      const jsonLine = out.trim().split('\n').reverse().find((line) => line.startsWith('{'));
-      if (code !== 0 || !jsonLine) {
-        reject(new Error(`${script} ${args.join(' ')} exited with ${code}\n${out}\n${err.slice(-4000)}`));
+      if (code !== 0) {
+        reject(new Error(`${shown} exited with ${code}\n${stdout}\n${stderr.slice(-4000)}`));
         return;
       }
-      resolve({ result: JSON.parse(jsonLine) as Record<string, unknown>, wallMs, peakRssMb: rss ? Number(rss[1]) / 1024 : NaN });
+      const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+      resolve({ stdout, stderr, wallMs: performance.now() - started, peakRssMb: rss ? Number(rss[1]) / 1024 : NaN });
     });
   });
+}
+
+/** Run `npx tsx <script> <args…>` under `/usr/bin/time -v` and collect its JSON result line and peak RSS. */
+export async function runChild(script: string, args: string[], timeoutMs = 0): Promise<ChildResult> {
+  const run = await runTimed(process.execPath, ['--import', 'tsx', script, ...args], timeoutMs);
+  const jsonLine = run.stdout.trim().split('\n').reverse().find((line) => line.startsWith('{'));
+  if (!jsonLine) throw new Error(`${script} ${args.join(' ')} printed no JSON result\n${run.stdout}\n${run.stderr.slice(-4000)}`);
+  return { result: JSON.parse(jsonLine) as Record<string, unknown>, wallMs: run.wallMs, peakRssMb: run.peakRssMb };
 }

@@ -4,7 +4,7 @@
  * query computing latest-per-key (QUALIFY row_number) over the union of the affected days'
  * existing meter_readings files and the drop's files, written as one Parquet file.
  *
- * Shape (built once, cached in bench/data/daily-snapshot/base-lake):
+ * Shape (bench/daily-lake.ts at 35,000 meters; built once, cached in bench/data/daily-snapshot/base-lake):
  *   meter_readings = 35,000 meters × 48 half-hours × 60 days (2024-01-01 … 2024-02-29) = 100.8M rows,
  *   one file per day, sorted by (meter_id, interval_start); readings_history holds the same rows
  *   (received the next day 02:00) and meter_readings' snapshot records the history snapshot consumed.
@@ -23,22 +23,19 @@
  *   CPU profile of the 'ours' child, rather than a hand-kept replica of runDailySnapshot.)
  * Leaves bench/data/daily-snapshot/base-lake after our daily run, for bench/dashboard-query.ts.
  */
-import { copyFile, link, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
-import { sqlString, scratchName } from '../src/engine/duckdb-session';
-import type { DataFile } from '../src/iceberg/types';
+import { sqlString } from '../src/engine/duckdb-session';
 import { openLocalLake, type LocalLake } from '../src/local/local-lake';
 import { tableFor } from '../src/pipeline/lake-tables';
-import {
-  DAY_MS, DEFAULT_TARGET_FILE_SIZE_BYTES, HISTORY_SNAPSHOT_PROPERTY, planDailySnapshot, runDailySnapshot,
-} from '../src/pipeline/snapshot';
+import { DAY_MS, planDailySnapshot, runDailySnapshot } from '../src/pipeline/snapshot';
 import { latestVersionSql } from '../src/pipeline/latest-version-sql';
-import { writeRowsAsDataFiles } from '../src/pipeline/table-files';
 import { METER_READINGS, READINGS_HISTORY, READING_FIELDS } from '../src/pipeline/tables';
 import { argValue, median, printTable, runChild } from './bench-util';
+import { buildDailyBenchLake, copyLake, DROP_RUN_DATE, FULL_SCALE_METERS } from './daily-lake';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(HERE, 'data', 'daily-snapshot');
@@ -48,98 +45,16 @@ const BASE = path.join(ROOT, 'base-lake');
 const PRISTINE = path.join(ROOT, 'base-lake-pristine');
 const MARKER = path.join(BASE, 'BUILD.json');
 const PRISTINE_MARKER = path.join(PRISTINE, 'BUILD.json');
-const METERS = 35_000;
-const SLOTS = 48;
-const DAYS = 60;
-const EPOCH = "TIMESTAMPTZ '2024-01-01 00:00:00+00'";
-const DROP_RECEIVED = "TIMESTAMPTZ '2024-03-03 04:00:00+00'";
 const threads = Number(argValue('--threads') ?? 2);
 const memory = argValue('--memory') ?? '6GB';
-
-const meterId = (m: string) => `'m' || lpad(CAST(${m} AS VARCHAR), 6, '0')`;
-const kwh = (m: string, s: string, d: string, salt: number) => `round(CAST(hash(${m}, ${s}, ${d}, ${salt}) % 800 AS DOUBLE) / 1000, 3)`;
-const intervalStart = (d: string, s: string) => `${EPOCH} + to_minutes(CAST((${d} * ${SLOTS} + ${s}) * 30 AS BIGINT))`;
-
-/** One full base day as readings_history rows (received the next day at 02:00). */
-function baseDaySql(day: number): string {
-  return `SELECT ${meterId('m')} AS meter_id, ${intervalStart(String(day), 's')} AS interval_start, 30 AS interval_minutes,
-      ${kwh('m', 's', String(day), 0)} AS kwh, 'actual' AS quality, 'bench' AS source,
-      'landing/bench/readings/day-${day}.csv' AS source_file, CAST(m * ${SLOTS} + s + 1 AS BIGINT) AS source_row,
-      'base-${day}' AS batch_id, ${EPOCH} + to_days(${day + 1}) + to_hours(2) AS received_at
-    FROM range(${METERS}) a(m), range(${SLOTS}) b(s)`;
-}
-
-/** The drop's three batches (all received 2024-03-03 04:00 + k minutes). */
-function dropSql(): { label: string; sql: string }[] {
-  const cols = (m: string, s: string, d: string, quality: string, k: number, row: string) =>
-    `${meterId(m)} AS meter_id, ${intervalStart(d, s)} AS interval_start, 30 AS interval_minutes,
-     ${kwh(m, s, d, k + 1)} AS kwh, '${quality}' AS quality, 'bench' AS source,
-     'landing/bench/readings/drop-${k}.csv' AS source_file, CAST(${row} + 1 AS BIGINT) AS source_row,
-     'drop-${k}' AS batch_id, ${DROP_RECEIVED} + to_minutes(${k}) AS received_at`;
-  return [
-    { label: 'new: days 60-61, all meters', sql: `SELECT ${cols('m', 's', 'd', 'actual', 0, '(d - 60) * 1680000 + m * 48 + s')} FROM range(60, 62) c(d), range(${METERS}) a(m), range(${SLOTS}) b(s)` },
-    { label: 'corrections: day 59, 20,833 meters', sql: `SELECT ${cols('m', 's', '59', 'substituted', 1, 'm * 48 + s')} FROM range(20833) a(m), range(${SLOTS}) b(s)` },
-    { label: 'corrections: days 9-58, 12,800 keys/day', sql: `SELECT ${cols('(k * 7919 + d * 131) % 35000', 'k % 48', 'd', 'substituted', 2, '(d - 9) * 12800 + k')} FROM range(9, 59) c(d), range(12800) a(k)` },
-  ];
-}
 
 async function buildBase(): Promise<void> {
   await rm(BASE, { recursive: true, force: true });
   const lake = await openLocalLake(BASE, { threads, memoryLimit: memory });
-  const t0 = performance.now();
   try {
-    const history = await tableFor(lake, READINGS_HISTORY);
-    const readings = await tableFor(lake, METER_READINGS);
-    const hMeta = await history.metadata();
-    const mMeta = await readings.metadata();
-    const historyFiles: DataFile[] = [];
-    const readingFiles: DataFile[] = [];
-    for (let day = 0; day < DAYS; day++) {
-      const scratch = scratchName('base_day');
-      await lake.session.run(`CREATE TEMP TABLE ${scratch} AS ${baseDaySql(day)}`);
-      historyFiles.push(...(await writeRowsAsDataFiles(lake.session, lake.store, hMeta, { sourceSql: scratch })));
-      readingFiles.push(...(await writeRowsAsDataFiles(lake.session, lake.store, mMeta, {
-        sourceSql: `SELECT *, 1 AS version_count, received_at AS first_received_at FROM ${scratch}`,
-        sortBy: ['meter_id', 'interval_start'], targetFileSizeBytes: DEFAULT_TARGET_FILE_SIZE_BYTES,
-      })));
-      await lake.session.run(`DROP TABLE ${scratch}`);
-      if (day % 10 === 9) console.error(`base: ${day + 1}/${DAYS} days written, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-    }
-    const h0 = await history.append(historyFiles, { 'meterlake.bench': 'base' });
-    await readings.append(readingFiles, { [HISTORY_SNAPSHOT_PROPERTY]: String(h0.snapshot['snapshot-id']), 'meterlake.bench': 'base' });
-    const dropCounts: number[] = [];
-    for (const part of dropSql()) {
-      const files = await writeRowsAsDataFiles(lake.session, lake.store, hMeta, { sourceSql: part.sql });
-      await history.append(files, { 'meterlake.bench': `drop: ${part.label}` });
-      dropCounts.push(files.reduce((n, f) => n + f.record_count, 0));
-    }
-    const baseRows = readingFiles.reduce((n, f) => n + f.record_count, 0);
-    await writeFile(MARKER, JSON.stringify({
-      shape: `${METERS} meters × ${SLOTS} half-hours × ${DAYS} days`, baseRows, meterReadingsFiles: readingFiles.length,
-      historyFiles: historyFiles.length, dropRows: dropCounts, dropTotal: dropCounts.reduce((a, b) => a + b, 0),
-      buildSeconds: (performance.now() - t0) / 1000,
-    }, null, 2));
-    console.error(`base lake built in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${baseRows.toLocaleString()} rows, drop ${dropCounts.join(' + ')}`);
+    await writeFile(MARKER, JSON.stringify(await buildDailyBenchLake(lake, FULL_SCALE_METERS), null, 2));
   } finally {
     lake.close();
-  }
-}
-
-/** Copy a lake: immutable data files hard-linked, everything else (metadata, hints) copied. */
-async function copyLake(from: string, to: string): Promise<void> {
-  await rm(to, { recursive: true, force: true });
-  for (const entry of await readdir(from, { withFileTypes: true, recursive: true })) {
-    const src = path.join(entry.parentPath, entry.name);
-    const rel = path.relative(from, src);
-    if (rel.startsWith('.tmp')) continue;
-    const dst = path.join(to, rel);
-    if (entry.isDirectory()) {
-      await mkdir(dst, { recursive: true });
-    } else if (entry.isFile()) {
-      await mkdir(path.dirname(dst), { recursive: true });
-      if (src.endsWith('.parquet') && rel.split(path.sep).includes('data')) await link(src, dst);
-      else await copyFile(src, dst);
-    }
   }
 }
 
@@ -149,7 +64,7 @@ const seconds = (t0: number) => (performance.now() - t0) / 1000;
 async function childOurs(dir: string): Promise<void> {
   const lake = await openLocalLake(dir, { threads, memoryLimit: memory });
   const t0 = performance.now();
-  const r = await runDailySnapshot(lake, { runDate: '2024-03-03' });
+  const r = await runDailySnapshot(lake, { runDate: DROP_RUN_DATE });
   const wall = seconds(t0);
   lake.close();
   console.log(JSON.stringify({
