@@ -20,12 +20,10 @@
  *                                    [--threads <n>] [--no-stages] [--no-command] [--timeout-min 10] [--quoted]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, rename, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { DuckDbSession, sqlString } from '../src/engine/duckdb-session';
 import { argValue, ChildTimeoutError, median, printTable, runChild, type ChildResult } from './bench-util';
+import { generateReadingsCsv } from './readings-csv';
 
 const sizes = (argValue('--rows') ?? '10000000').split(',').map(Number);
 const reps = Number(argValue('--reps') ?? 1);
@@ -37,32 +35,6 @@ const quoted = process.argv.includes('--quoted');
 const timeoutMs = Number(argValue('--timeout-min') ?? 10) * 60_000;
 const dataDir = path.resolve(__dirname, 'data');
 const child = path.resolve(__dirname, 'ingest-csv-child.ts');
-const METERS = 35_000;
-
-/** Write a canonical CSV of `rows` data rows (≈2% of them corrections of earlier rows) unless it exists. */
-async function generateCsv(rows: number): Promise<string> {
-  const file = path.join(dataDir, `readings-${rows}${quoted ? '-quoted' : ''}.csv`);
-  if (existsSync(file)) return file;
-  const base = Math.round(rows / 1.02);
-  const corrections = rows - base;
-  const session = await DuckDbSession.create({ tempDirectory: path.join(dataDir, 'duckdb-tmp') });
-  const t0 = performance.now();
-  const reading = (i: string, kwh: string, quality: string) =>
-    `SELECT 'MTR-' || lpad(CAST(1200000000000 + ${i} % ${METERS} AS VARCHAR), 13, '0') AS meter_id,
-            strftime(TIMESTAMP '2021-01-01 00:00:00' + to_minutes(CAST(15 * (${i} // ${METERS}) AS BIGINT)), '%Y-%m-%dT%H:%M:%SZ') AS interval_start,
-            15 AS interval_minutes, printf('%.4f', ${kwh}) AS kwh, ${quality} AS quality`;
-  await session.run(
-    `COPY (${reading('i', '(hash(i) % 20000) / 10000.0', `CASE WHEN i % 97 = 0 THEN 'estimated' ELSE 'actual' END`)} FROM range(${base}) r(i)
-           UNION ALL
-           ${reading('k', '(hash(k + 1) % 20000) / 10000.0', `'substituted'`)} FROM (SELECT (j * 48271) % ${base} AS k FROM range(${corrections}) c(j)))
-     TO ${sqlString(`${file}.part`)} (FORMAT csv, HEADER true${quoted ? ', FORCE_QUOTE *' : ''})`,
-  );
-  session.close();
-  await rename(`${file}.part`, file);
-  console.error(`generated ${file} (${((await stat(file)).size / 1e6).toFixed(0)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return file;
-}
-
 type Row = (string | number)[];
 
 async function measure(label: string, args: string[]): Promise<ChildResult | string> {
@@ -83,7 +55,7 @@ async function main(): Promise<void> {
   if (withCommand) execFileSync(process.execPath, [path.resolve(__dirname, '..', 'scripts', 'cli-build.cjs')], { stdio: 'inherit' });
   const stageReports: string[] = [];
   for (const rows of sizes) {
-    const csv = await generateCsv(rows);
+    const csv = await generateReadingsCsv(dataDir, rows, { quoted });
     const mb = (await stat(csv)).size / 1e6;
     const runs = new Map<string, ChildResult[]>();
     const failures = new Map<string, string>();
