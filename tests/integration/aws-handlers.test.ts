@@ -4,12 +4,13 @@ import * as path from 'node:path';
 import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { CreateTableCommand, UpdateTableCommand } from '@aws-sdk/client-glue';
 import { SendMessageCommand, SQSClient, type SendMessageCommandInput } from '@aws-sdk/client-sqs';
-import type { CloudFormationCustomResourceEvent, Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { CloudFormationCustomResourceEvent, Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseTableMetadata } from '../../src/iceberg/metadata-json';
 import { BATCH_IDS_PROPERTY } from '../../src/pipeline/commit';
 import { batchIdOf, type LandedObject } from '../../src/pipeline/ingest';
 import { S3Store } from '../../src/storage/s3-store';
+import { customResourceEvent, lambdaContext, s3EventBody, sqsEvent, sqsRecord } from '../helpers/lambda-events';
 import { FakeGlueTables, mockGlue } from '../helpers/fake-glue';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server';
 
@@ -45,11 +46,7 @@ let dailyCommit: typeof import('../../functions/daily-commit/handler').handler;
 let dailyHooks: typeof import('../../functions/daily-hooks/handler').handler;
 let metrics: typeof import('../../functions/commons/metrics').metrics;
 
-const context = {
-  functionName: 'meterlake-test', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:meterlake-test',
-  memoryLimitInMB: '1024', awsRequestId: 'request-1', logGroupName: '/aws/lambda/meterlake-test', logStreamName: 'stream',
-  callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 60_000, done: () => undefined, fail: () => undefined, succeed: () => undefined,
-} as Context;
+const context = lambdaContext;
 
 const originalEnv = { ...process.env };
 
@@ -105,39 +102,6 @@ beforeEach(() => {
 async function land(key: string, body: string): Promise<LandedObject> {
   const info = await store.put(key, body);
   return { bucket: server.bucket, key, etag: info.etag?.replaceAll('"', ''), size: Buffer.byteLength(body), arrivalTime: new Date('2026-12-04T06:00:00Z') };
-}
-
-function s3EventBody(object: LandedObject, bucket = object.bucket): string {
-  return JSON.stringify({
-    Records: [{
-      eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-east-1', eventTime: object.arrivalTime.toISOString(), eventName: 'ObjectCreated:Put',
-      s3: { s3SchemaVersion: '1.0', bucket: { name: bucket }, object: { key: encodeURIComponent(object.key).replaceAll('%2F', '/'), size: object.size, eTag: object.etag } },
-    }],
-  });
-}
-
-function sqsRecord(messageId: string, body: string, messageGroupId?: string): SQSRecord {
-  return {
-    messageId, receiptHandle: `receipt-${messageId}`, body, md5OfBody: '', messageAttributes: {}, eventSource: 'aws:sqs', awsRegion: 'us-east-1',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:meterlake-queue',
-    attributes: {
-      ApproximateReceiveCount: '1', SentTimestamp: '1796364000000', SenderId: 'AIDA', ApproximateFirstReceiveTimestamp: '1796364000000',
-      ...(messageGroupId ? { MessageGroupId: messageGroupId, MessageDeduplicationId: messageId, SequenceNumber: '1' } : {}),
-    },
-  };
-}
-
-const sqsEvent = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
-
-function customResourceEvent(RequestType: 'Create' | 'Update' | 'Delete', PhysicalResourceId = 'resource-1'): CloudFormationCustomResourceEvent {
-  const base = {
-    ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:provider', ResponseURL: 'https://example.invalid/response',
-    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/meterlake/1', RequestId: 'cfn-1', LogicalResourceId: 'Resource',
-    ResourceType: 'Custom::Meterlake', ResourceProperties: { ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:provider' },
-  };
-  if (RequestType === 'Create') return { ...base, RequestType };
-  if (RequestType === 'Update') return { ...base, RequestType, PhysicalResourceId, OldResourceProperties: base.ResourceProperties };
-  return { ...base, RequestType, PhysicalResourceId };
 }
 
 /** Ingest one landing object through the ingest handler; returns the commit message it sent. */
