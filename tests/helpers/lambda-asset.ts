@@ -141,23 +141,31 @@ export function startContainer(fn: SynthesizedFunction, options: StartContainerO
     pending.clear();
   });
 
+  let queue: Promise<void> = Promise.resolve();
+  const send = <R>(event: unknown) => new Promise<InvokeOutcome<R>>((resolve, reject) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve({ error: { name: 'Runtime.ExitError', message: `${fn.name} is not running`, phase: 'invoke' } });
+      return;
+    }
+    const id = nextId++;
+    pending.set(id, resolve as (outcome: InvokeOutcome) => void);
+    child.send({ type: 'invoke', id, event }, (error) => {
+      if (error && pending.delete(id)) reject(error);
+    });
+  });
+
   return {
     name: fn.name,
     pid: child.pid,
     coldStart,
     exited,
     logs: () => output,
-    invoke: <R>(event: unknown) => new Promise<InvokeOutcome<R>>((resolve, reject) => {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        resolve({ error: { name: 'Runtime.ExitError', message: `${fn.name} is not running`, phase: 'invoke' } });
-        return;
-      }
-      const id = nextId++;
-      pending.set(id, resolve as (outcome: InvokeOutcome) => void);
-      child.send({ type: 'invoke', id, event }, (error) => {
-        if (error && pending.delete(id)) reject(error);
-      });
-    }),
+    // One invocation at a time, as a Lambda execution environment runs them.
+    invoke: <R>(event: unknown) => {
+      const turn = queue.then(() => send<R>(event));
+      queue = turn.then(() => undefined, () => undefined);
+      return turn;
+    },
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
