@@ -161,6 +161,10 @@ export class GlueCatalog implements Catalog {
       await this.glue.send(new CreateTableCommand({ DatabaseName: this.database, TableInput }));
     } catch (error) {
       const errorName = awsErrorName(error);
+      // A CreateTable whose answer was lost is retried by the SDK and meets the table it created.
+      if (errorName === 'AlreadyExistsException' && (await this.pointsAt(name, metadataLocation, error))) {
+        return { name, metadata, metadataLocation };
+      }
       if (errorName === 'AlreadyExistsException') {
         await this.io.delete(metadataLocation);
         throw new TableAlreadyExistsError(name);
@@ -203,6 +207,12 @@ export class GlueCatalog implements Catalog {
       );
     } catch (error) {
       const errorName = awsErrorName(error);
+      // An UpdateTable whose answer was lost is retried by the SDK, and the retry meets the
+      // version it made: the pointer names our file, so the commit happened (never delete it).
+      if (errorName === 'ConcurrentModificationException' && (await this.pointsAt(name, metadataLocation, error))) {
+        this.cache.remember(name, metadataLocation, updated);
+        return { name, metadata: updated, metadataLocation };
+      }
       if (errorName === 'ConcurrentModificationException') {
         await this.io.delete(metadataLocation);
         throw new CommitConflictError(
@@ -257,6 +267,22 @@ export class GlueCatalog implements Catalog {
       },
       StorageDescriptor: { ...table.StorageDescriptor, Location: updated.location, Columns: columnsOf(updated) },
     };
+  }
+
+  /**
+   * Whether Glue's pointer for `name` is `metadataLocation` (our own write, applied by an earlier
+   * attempt of the same request). A failed re-read leaves the outcome unknown: the file is kept.
+   */
+  private async pointsAt(name: string, metadataLocation: string, cause: unknown): Promise<boolean> {
+    try {
+      const answer = await this.glue.send(new GetTableCommand({ DatabaseName: this.database, Name: name }));
+      return answer?.Table?.Parameters?.metadata_location === metadataLocation;
+    } catch (error) {
+      throw new CommitStateUnknownError(
+        `write of ${metadataLocation} to Glue table ${this.database}.${name}: ${String(cause)}; re-reading the table also failed: ${String(error)}`,
+        { cause },
+      );
+    }
   }
 
   /**

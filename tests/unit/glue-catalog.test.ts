@@ -145,6 +145,24 @@ describe('GlueCatalog.createTable', () => {
   });
 });
 
+test("createTable: AlreadyExistsException from the SDK's retry of a create that was applied (answer lost) counts as success; the file is kept", async () => {
+  // Prepare
+  let created: Table | undefined;
+  glueMock.on(CreateTableCommand).callsFake((input: { TableInput: Table }) => {
+    created = { ...input.TableInput, VersionId: '1' };
+    throw new AlreadyExistsException({ message: 'exists', $metadata: {} });
+  });
+  glueMock.on(GetTableCommand).callsFake(() => ({ Table: created }));
+  const location = catalog.defaultLocation('readings_history');
+
+  // Act
+  const handle = await catalog.createTable('readings_history', tableMetadata(location));
+
+  // Assert
+  expect(handle.metadataLocation).toBe(created?.Parameters?.metadata_location);
+  expect(await metadataFilesIn(location)).toEqual([handle.metadataLocation]);
+});
+
 describe('GlueCatalog.loadTable', () => {
   test('returns the metadata at metadata_location and Glue VersionId as catalogVersion', async () => {
     // Prepare
@@ -290,6 +308,25 @@ describe('GlueCatalog.commit', () => {
     // Assert
     await expect(result).rejects.toBeInstanceOf(CommitConflictError);
     expect(await metadataFilesIn(handle.metadata.location)).toEqual([handle.metadataLocation]);
+  });
+
+  test("ConcurrentModificationException from the SDK's retry of an update that was applied (answer lost) counts as success; the file is kept", async () => {
+    // Prepare
+    const { table, handle } = await existingTable('meter_readings', 3);
+    let glueTable = table;
+    glueMock.on(GetTableCommand).callsFake(() => ({ Table: glueTable }));
+    glueMock.on(UpdateTableCommand).callsFake((input: UpdateTableCommandInput) => {
+      // The first attempt landed and its answer was lost; the SDK's retry names the old VersionId.
+      glueTable = { ...table, VersionId: '8', Parameters: input.TableInput?.Parameters };
+      throw new ConcurrentModificationException({ message: 'version changed', $metadata: {} });
+    });
+
+    // Act
+    const committed = await catalog.commit(handle, tableMetadata(handle.metadata.location));
+
+    // Assert
+    expect(committed.metadataLocation).toBe(glueTable.Parameters?.metadata_location);
+    expect((await io.size(committed.metadataLocation)) ?? 0).toBeGreaterThan(0);
   });
 
   test('a base that is no longer Glue\'s metadata_location gives CommitConflictError without calling UpdateTable', async () => {
