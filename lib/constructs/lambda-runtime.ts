@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { RemovalPolicy, Size } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, LayerVersion, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
@@ -119,6 +119,8 @@ export class LambdaRuntime extends Construct {
         // Readable stack traces in the logs; the bundle is small next to the layer.
         minify: false,
         keepNames: true,
+        // Warnings and errors only: a synth of nine functions otherwise prints nine build summaries.
+        logLevel: LogLevel.WARNING,
         // The SDK is bundled: the handler runs the exact client versions the tests ran, not the runtime's.
         bundleAwsSDK: true,
         externalModules: LAYER_MODULES,

@@ -27,7 +27,6 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreateDatabaseCommand, GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
 import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { CloudFormationCustomResourceEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ENV, type FunctionName } from '../../src/aws/environment-variables';
 import { parseTableMetadata } from '../../src/iceberg/metadata-json';
 import { BATCH_IDS_PROPERTY } from '../../src/pipeline/commit';
@@ -36,6 +35,7 @@ import { S3Store } from '../../src/storage/s3-store';
 import { startFakeAthena, startFakeGlue, startFakeSqs, type FakeAthena, type FakeGlue, type FakeSqs } from '../helpers/fake-aws';
 import { icebirdRowsOnS3 } from '../helpers/icebird-s3';
 import { resultOf, startContainer, type LambdaContainer } from '../helpers/lambda-asset';
+import { customResourceEvent, s3EventBody, sqsEvent, sqsRecord } from '../helpers/lambda-events';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server';
 import { runStateMachine, type TaskInvoker } from '../helpers/state-machine';
 import { synthesizeApp, type SynthesizedApp } from '../helpers/synthesized-assets';
@@ -150,37 +150,8 @@ async function land(key: string, body: string): Promise<LandedObject> {
   return { bucket: s3.bucket, key, etag: info.etag?.replaceAll('"', ''), size: Buffer.byteLength(body), arrivalTime };
 }
 
-function s3EventBody(object: LandedObject): string {
-  return JSON.stringify({
-    Records: [{
-      eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: s3.region, eventTime: object.arrivalTime.toISOString(), eventName: 'ObjectCreated:Put',
-      s3: { s3SchemaVersion: '1.0', bucket: { name: object.bucket }, object: { key: encodeURIComponent(object.key).replaceAll('%2F', '/'), size: object.size, eTag: object.etag } },
-    }],
-  });
-}
-
-function sqsRecord(messageId: string, body: string, messageGroupId?: string): SQSRecord {
-  return {
-    messageId, receiptHandle: `receipt-${messageId}`, body, md5OfBody: '', messageAttributes: {}, eventSource: 'aws:sqs', awsRegion: s3.region,
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:meterlake-queue',
-    attributes: {
-      ApproximateReceiveCount: '1', SentTimestamp: '1796364000000', SenderId: 'AIDA', ApproximateFirstReceiveTimestamp: '1796364000000',
-      ...(messageGroupId ? { MessageGroupId: messageGroupId, MessageDeduplicationId: messageId, SequenceNumber: '1' } : {}),
-    },
-  };
-}
-
-const sqsEvent = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 type BatchResponse = { batchItemFailures: { itemIdentifier: string }[] };
 
-function customResourceEvent(RequestType: 'Create' | 'Update', PhysicalResourceId = 'resource-1'): CloudFormationCustomResourceEvent {
-  const base = {
-    ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:provider', ResponseURL: 'https://example.invalid/response',
-    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/meterlake/1', RequestId: 'cfn-1', LogicalResourceId: 'Resource',
-    ResourceType: 'Custom::Meterlake', ResourceProperties: { ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:provider' },
-  };
-  return RequestType === 'Create' ? { ...base, RequestType } : { ...base, RequestType, PhysicalResourceId, OldResourceProperties: base.ResourceProperties };
-}
 type CustomResourceResponse = { PhysicalResourceId: string; Data?: Record<string, string> };
 
 /** The commit queue's messages so far (the fake's log, or what ReceiveMessage returns from an external queue). */
