@@ -7,7 +7,8 @@
  * AWS the file is there before the event); then a cold ingest container gets the S3 → SQS event
  * (cold start = process spawn to handler module loaded), downloads the object, ingests it and
  * sends the commit request to the fake SQS; a cold commit container gets that FIFO record and
- * commits through the fake Glue catalog. Timed: cold starts and invocations; sampled: the ingest
+ * commits through the fake Glue catalog. Timed: cold starts and invocations, and the object's
+ * download alone from the same server (by the bench, before the run); sampled: the ingest
  * container's /tmp use (every 100 ms) and peak RSS (VmHWM). Each rep lands the file under a new
  * key (a re-delivered key would be skipped as already ingested).
  * Floor, per rep: `node scripts/meterlake.cjs --lake <fresh> ingest <csv>` under /usr/bin/time -v.
@@ -74,7 +75,7 @@ async function timed<T>(work: () => Promise<T>): Promise<Timed<T>> {
   return { ms: performance.now() - t0, value };
 }
 
-interface OursRun { coldStartMs: number; ingestMs: number; commitColdStartMs: number; commitMs: number; totalMs: number; tmpPeakMb: number; ingestRssMb: number; commitRssMb: number }
+interface OursRun { downloadMs: number; coldStartMs: number; ingestMs: number; commitColdStartMs: number; commitMs: number; totalMs: number; tmpPeakMb: number; ingestRssMb: number; commitRssMb: number }
 
 async function main(): Promise<void> {
   const csv = await generateReadingsCsv(DATA, rows);
@@ -124,6 +125,10 @@ async function main(): Promise<void> {
       const key = `landing/default/readings/readings-${rows}-rep${rep}.csv`;
       const put = await store.put(key, createReadStream(csv));
       const object = { bucket: s3.bucket, key, etag: put.etag?.replaceAll('"', ''), size: csvBytes, arrivalTime: new Date() };
+      // What the object's download alone costs from this server (the handler's first step; the local command has none).
+      const probe = path.join(workDir, 'download-probe');
+      const download = await timed(() => store.getToFile(key, probe));
+      await rm(probe);
       const t0 = performance.now();
       const ingest = await start(app.functions.ingest);
       containers.push(ingest.container);
@@ -142,7 +147,7 @@ async function main(): Promise<void> {
       const commitRssMb = await peakRssMb(commit.container.pid);
       await Promise.all([ingest.container.kill(), commit.container.kill()]);
       ours.push({
-        coldStartMs: ingest.coldStartMs, ingestMs: invoked.result.ms, commitColdStartMs: commit.coldStartMs, commitMs: committed.ms, totalMs,
+        downloadMs: download.ms, coldStartMs: ingest.coldStartMs, ingestMs: invoked.result.ms, commitColdStartMs: commit.coldStartMs, commitMs: committed.ms, totalMs,
         tmpPeakMb: invoked.peak / 1e6, ingestRssMb, commitRssMb,
       });
       console.error(`ours: ${JSON.stringify(ours.at(-1))}`);
@@ -164,7 +169,8 @@ async function main(): Promise<void> {
     ]);
     console.log(`\ncold start (spawn → module loaded): ingest ${med((r) => r.coldStartMs).toFixed(0)} ms, commit ${med((r) => r.commitColdStartMs).toFixed(0)} ms; `
       + `ingest invocation ${(med((r) => r.ingestMs) / 1000).toFixed(2)} s (download + ingest + send), commit invocation ${(med((r) => r.commitMs) / 1000).toFixed(2)} s; `
-      + `first row committed ${(totalS).toFixed(2)} s after the event`);
+      + `first row committed ${(totalS).toFixed(2)} s after the event; the object's download alone ${(med((r) => r.downloadMs) / 1000).toFixed(2)} s `
+      + `(ingest invocation without it ${((med((r) => r.ingestMs) - med((r) => r.downloadMs)) / 1000).toFixed(2)} s)`);
     console.log(`/tmp peak during ingest ${med((r) => r.tmpPeakMb).toFixed(0)} MB; unzipped: ingest asset ${mb(ingestAsset)} MB + layer ${mb(layerBytes)} MB = ${mb(ingestAsset + layerBytes)} MB of 250 MB`);
     console.log(`ratio ours/floor = ${(floorS / totalS).toFixed(2)} cold, ${(floorS / warmS).toFixed(2)} warm (target >= 0.9)`);
   } finally {
