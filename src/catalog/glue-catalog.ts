@@ -69,6 +69,11 @@ function awsErrorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
 
+/** Whether the SDK sent the request more than once (an earlier attempt may have been applied). */
+function wasRetried(error: unknown): boolean {
+  return ((error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1;
+}
+
 /** Glue type string of an Iceberg type (Java `IcebergToGlueConverter.toTypeString`). */
 export function glueTypeString(type: IcebergType): string {
   if (typeof type === 'string') {
@@ -161,19 +166,16 @@ export class GlueCatalog implements Catalog {
       await this.glue.send(new CreateTableCommand({ DatabaseName: this.database, TableInput }));
     } catch (error) {
       const errorName = awsErrorName(error);
-      // A CreateTable whose answer was lost is retried by the SDK and meets the table it created.
-      if (errorName === 'AlreadyExistsException' && (await this.pointsAt(name, metadataLocation, error))) {
-        return { name, metadata, metadataLocation };
-      }
-      if (errorName === 'AlreadyExistsException') {
-        await this.io.delete(metadataLocation);
-        throw new TableAlreadyExistsError(name);
-      }
       if (errorName === 'EntityNotFoundException') {
         await this.io.delete(metadataLocation);
         throw new GlueDatabaseNotFoundError(this.database, { cause: error });
       }
-      await this.resolveUnknownOutcome(name, metadataLocation, error);
+      const current = await this.pointerAfterFailedWrite(name, metadataLocation, error);
+      // An SDK retry of a create whose answer was lost meets the table it created.
+      if (current === metadataLocation) return { name, metadata, metadataLocation };
+      if (errorName !== 'AlreadyExistsException' || wasRetried(error)) throw this.outcomeUnknown(name, metadataLocation, error, current);
+      await this.io.delete(metadataLocation);
+      throw new TableAlreadyExistsError(name);
     }
     return { name, metadata, metadataLocation };
   }
@@ -207,24 +209,22 @@ export class GlueCatalog implements Catalog {
       );
     } catch (error) {
       const errorName = awsErrorName(error);
-      // An UpdateTable whose answer was lost is retried by the SDK, and the retry meets the
-      // version it made: the pointer names our file, so the commit happened (never delete it).
-      if (errorName === 'ConcurrentModificationException' && (await this.pointsAt(name, metadataLocation, error))) {
-        this.cache.remember(name, metadataLocation, updated);
-        return { name, metadata: updated, metadataLocation };
+      if (errorName === 'EntityNotFoundException') {
+        await this.io.delete(metadataLocation);
+        throw new TableNotFoundError(name);
       }
-      if (errorName === 'ConcurrentModificationException') {
+      const current = await this.pointerAfterFailedWrite(name, metadataLocation, error);
+      // An SDK retry of an update whose answer was lost meets the version it made: ours.
+      if (current !== metadataLocation) {
+        // After a retry, a conflict may be our own applied update that another writer has since
+        // built on: the file is kept and the outcome is unknown, never a conflict that deletes it.
+        if (errorName !== 'ConcurrentModificationException' || wasRetried(error)) throw this.outcomeUnknown(name, metadataLocation, error, current);
         await this.io.delete(metadataLocation);
         throw new CommitConflictError(
           `cannot commit to Glue table ${this.database}.${name}: Glue detected a concurrent update to table version ${table.VersionId}`,
           { cause: error },
         );
       }
-      if (errorName === 'EntityNotFoundException') {
-        await this.io.delete(metadataLocation);
-        throw new TableNotFoundError(name);
-      }
-      await this.resolveUnknownOutcome(name, metadataLocation, error);
     }
     this.cache.remember(name, metadataLocation, updated);
     return { name, metadata: updated, metadataLocation };
@@ -270,14 +270,15 @@ export class GlueCatalog implements Catalog {
   }
 
   /**
-   * Whether Glue's pointer for `name` is `metadataLocation` (our own write, applied by an earlier
-   * attempt of the same request). A failed re-read leaves the outcome unknown: the file is kept.
+   * Where Glue's pointer for `name` is after a write failed (undefined: no such table). A failed
+   * re-read leaves the outcome unknown: CommitStateUnknownError, and the written file is kept.
    */
-  private async pointsAt(name: string, metadataLocation: string, cause: unknown): Promise<boolean> {
+  private async pointerAfterFailedWrite(name: string, metadataLocation: string, cause: unknown): Promise<string | undefined> {
     try {
       const answer = await this.glue.send(new GetTableCommand({ DatabaseName: this.database, Name: name }));
-      return answer?.Table?.Parameters?.metadata_location === metadataLocation;
+      return answer?.Table?.Parameters?.metadata_location;
     } catch (error) {
+      if (awsErrorName(error) === 'EntityNotFoundException') return undefined;
       throw new CommitStateUnknownError(
         `write of ${metadataLocation} to Glue table ${this.database}.${name}: ${String(cause)}; re-reading the table also failed: ${String(error)}`,
         { cause },
@@ -285,24 +286,10 @@ export class GlueCatalog implements Catalog {
     }
   }
 
-  /**
-   * After an ambiguous Glue error (timeout, 5xx…): if the pointer now names our file we won;
-   * otherwise the outcome is unknown (a retried request may still land), so the file is kept.
-   */
-  private async resolveUnknownOutcome(name: string, metadataLocation: string, cause: unknown): Promise<void> {
-    let current: string | undefined;
-    try {
-      const { Table: table } = await this.glue.send(new GetTableCommand({ DatabaseName: this.database, Name: name }));
-      current = table?.Parameters?.metadata_location;
-    } catch (error) {
-      throw new CommitStateUnknownError(
-        `commit of ${metadataLocation} to Glue table ${this.database}.${name}: ${String(cause)}; re-reading the table also failed: ${String(error)}`,
-        { cause },
-      );
-    }
-    if (current === metadataLocation) return;
-    throw new CommitStateUnknownError(
-      `commit of ${metadataLocation} to Glue table ${this.database}.${name}: ${String(cause)}; the table now points at ${current ?? 'nothing'}`,
+  /** The write of `metadataLocation` may or may not have been applied: its file is kept. */
+  private outcomeUnknown(name: string, metadataLocation: string, cause: unknown, current: string | undefined): CommitStateUnknownError {
+    return new CommitStateUnknownError(
+      `write of ${metadataLocation} to Glue table ${this.database}.${name}: ${String(cause)}; the table now points at ${current ?? 'nothing'}`,
       { cause },
     );
   }

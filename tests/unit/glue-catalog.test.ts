@@ -329,6 +329,25 @@ describe('GlueCatalog.commit', () => {
     expect((await io.size(committed.metadataLocation)) ?? 0).toBeGreaterThan(0);
   });
 
+  test('ConcurrentModificationException after the SDK retried, with another writer on top, gives CommitStateUnknownError and keeps the file', async () => {
+    // Prepare
+    const { table, handle } = await existingTable('meter_readings', 3);
+    let glueTable = table;
+    glueMock.on(GetTableCommand).callsFake(() => ({ Table: glueTable }));
+    glueMock.on(UpdateTableCommand).callsFake((input: UpdateTableCommandInput) => {
+      // Our first attempt landed (answer lost), another writer committed on top, then the SDK's retry met that.
+      glueTable = { ...table, VersionId: '9', Parameters: { ...input.TableInput?.Parameters, metadata_location: `${handle.metadata.location}/metadata/other.metadata.json` } };
+      throw new ConcurrentModificationException({ message: 'version changed', $metadata: { attempts: 2 } });
+    });
+
+    // Act
+    const committing = catalog.commit(handle, tableMetadata(handle.metadata.location));
+
+    // Assert
+    await expect(committing).rejects.toBeInstanceOf(CommitStateUnknownError);
+    expect(await metadataFilesIn(handle.metadata.location)).toHaveLength(2);
+  });
+
   test('a base that is no longer Glue\'s metadata_location gives CommitConflictError without calling UpdateTable', async () => {
     // Prepare
     const { table, handle } = await existingTable('meter_readings', 3);
