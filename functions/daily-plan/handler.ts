@@ -1,7 +1,8 @@
 /**
- * daily-plan: first task of the daily job. Input {"executionId"?: string, "request": the
- * execution's input, {"runDate"?: "YYYY-MM-DD", "runId"?: string}} → `planDailyRun` →
- * PlannedDailyRun (the days the Map state merges).
+ * daily-plan: first task of the daily job. Input {"executionId"?: string, "request"?: the
+ * execution's input, {"runDate"?: "YYYY-MM-DD", "runId"?: string, "Comment"?: any}} →
+ * `planDailyRun` → PlannedDailyRun (the days the Map state merges). `Comment` is the Step
+ * Functions console's default input and is ignored; any other field is refused.
  */
 import type { Context } from 'aws-lambda';
 import { lakePortsFromEnvironment, readEnvironment } from '../../src/aws/environment';
@@ -10,7 +11,7 @@ import type { LakePorts } from '../../src/pipeline/ports';
 import { dailyLogKeys, InvalidTaskInputError, optionalString } from '../commons/daily-task-input';
 import { logger } from '../commons/logger';
 
-export interface DailyPlanRequest { runDate?: string; runId?: string }
+export interface DailyPlanRequest { runDate?: string; runId?: string; Comment?: unknown }
 export interface DailyPlanInput { request?: DailyPlanRequest; executionId?: string }
 
 /** The daily-plan handler over its dependencies. */
@@ -32,17 +33,23 @@ export function createDailyPlanHandler(deps: { readonly ports: () => Promise<Lak
   };
 }
 
-const PLAN_REQUEST_FIELDS = new Set(['runDate', 'runId']);
+const PLAN_INPUT_FIELDS = ['executionId', 'request'];
+const PLAN_REQUEST_FIELDS = ['runDate', 'runId', 'Comment'];
 
-/** The execution's input: an object of known fields only (a misspelt option is an error, not ignored). */
-function dailyPlanRequestOf(input: DailyPlanInput): DailyPlanRequest {
-  const request: unknown = input?.request ?? {};
-  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
-    throw new InvalidTaskInputError('daily-plan', `request is ${JSON.stringify(request)}, expected an object`);
+/** An object holding only `known` fields (a misspelt option is an error, never ignored). */
+function objectOfKnownFields(value: unknown, what: string, known: string[]): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidTaskInputError('daily-plan', `${what} is ${JSON.stringify(value) ?? 'missing'}, expected an object`);
   }
-  const unknown = Object.keys(request).filter((field) => !PLAN_REQUEST_FIELDS.has(field));
-  if (unknown.length) throw new InvalidTaskInputError('daily-plan', `unknown field(s) ${unknown.join(', ')}; the execution input takes runDate and runId`);
-  return request as DailyPlanRequest;
+  const unknown = Object.keys(value).filter((field) => !known.includes(field));
+  if (unknown.length) throw new InvalidTaskInputError('daily-plan', `unknown field(s) ${unknown.join(', ')} in ${what}; it takes ${known.join(', ')}`);
+  return value as Record<string, unknown>;
+}
+
+/** The execution's input, from the task input the state machine builds. */
+function dailyPlanRequestOf(input: DailyPlanInput): DailyPlanRequest {
+  const task = objectOfKnownFields(input, 'the task input', PLAN_INPUT_FIELDS);
+  return objectOfKnownFields('request' in task ? task.request : {}, 'the execution input', PLAN_REQUEST_FIELDS) as DailyPlanRequest;
 }
 
 const environment = readEnvironment('daily-plan');

@@ -260,7 +260,15 @@ describe('daily job', () => {
   });
 
   test('daily-plan refuses an execution input with an unknown field, naming it', async () => {
-    await expect(dailyPlan({ request: { rundate: '2026-12-04' } as never }, context)).rejects.toThrow(/daily-plan: invalid task input: unknown field\(s\) rundate/);
+    await expect(dailyPlan({ request: { rundate: '2026-12-04' } as never }, context)).rejects.toThrow(/daily-plan: invalid task input: unknown field\(s\) rundate in the execution input/);
+  });
+
+  test('daily-plan refuses a task input not built by the state machine (a direct invoke with the execution input)', async () => {
+    await expect(dailyPlan({ runDate: '2026-12-04' } as never, context)).rejects.toThrow(/unknown field\(s\) runDate in the task input; it takes executionId, request/);
+  });
+
+  test('daily-plan refuses an execution input that is not an object', async () => {
+    await expect(dailyPlan({ request: null } as never, context)).rejects.toThrow(/the execution input is null, expected an object/);
   });
 
   test('daily-merge-day merges one planned day', async () => {
