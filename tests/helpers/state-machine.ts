@@ -96,7 +96,14 @@ export function checkDefinition(definition: AslDefinition, where = 'definition')
         unknown(catcher, CATCHER_FIELDS, `${at} Catch`);
         if (!definition.States[catcher.Next]) throw new UnsupportedAslError(`${at}: Catch Next ${catcher.Next} is not a state`);
       }
-      checkTemplate(state.Parameters ?? state.ItemSelector, at);
+      for (const field of ['Parameters', 'ItemSelector'] as const) {
+        const template = state[field];
+        // Step Functions refuses a template that is not an object (e.g. "Parameters": "$").
+        if (template !== undefined && (typeof template !== 'object' || template === null || Array.isArray(template))) {
+          throw new UnsupportedAslError(`${at}: ${field} must be an object, got ${JSON.stringify(template)}`);
+        }
+        checkTemplate(template, at);
+      }
     }
     if (state.Type === 'Map') checkDefinition(state.ItemProcessor as AslDefinition, `${at} ItemProcessor`);
   }
@@ -153,8 +160,13 @@ function applyResultPath(resultPath: string | null | undefined, input: unknown, 
   return output;
 }
 
-/** ErrorEquals matching: the name itself, States.ALL (anything), States.TaskFailed (anything but a timeout). */
+/**
+ * ErrorEquals matching: the name itself, States.ALL (anything), States.TaskFailed (anything but a
+ * timeout). States.Runtime (e.g. a JSONPath that is not in the input) is caught by nothing: it
+ * always fails the execution.
+ */
 function matches(errorEquals: string[], error: string): boolean {
+  if (error === 'States.Runtime') return false;
   return errorEquals.some((e) => e === error || e === 'States.ALL' || (e === 'States.TaskFailed' && error !== 'States.Timeout'));
 }
 

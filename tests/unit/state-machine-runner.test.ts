@@ -122,7 +122,21 @@ test('a path missing from the input fails the state with States.Runtime', async 
   expect(await runStateMachine(definition, {}, { invoke })).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
 });
 
+test('a path missing from the input fails the execution even under a Catch of States.ALL (States.Runtime is not catchable)', async () => {
+  const { invoke } = recorder();
+  const definition: AslDefinition = {
+    StartAt: 'A',
+    States: {
+      A: task('a', { Parameters: { 'x.$': '$.missing' }, Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Failed' }], End: true }),
+      Failed: { Type: 'Fail', Error: 'Caught' },
+    },
+  };
+
+  expect(await runStateMachine(definition, {}, { invoke })).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+});
+
 test.each([
+  ['a Parameters that is not an object (e.g. "$")', { StartAt: 'A', States: { A: task('a', { Parameters: '$', End: true }) } }],
   ['a Pass state', { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }],
   ['an OutputPath', { StartAt: 'A', States: { A: task('a', { OutputPath: '$.x', End: true }) } }],
   ['a ResultSelector', { StartAt: 'A', States: { A: task('a', { ResultSelector: { 'x.$': '$.y' }, End: true }) } }],
