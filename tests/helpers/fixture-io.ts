@@ -1,4 +1,4 @@
-import { withLocalFetch } from './icebird';
+import { withFetchFrom } from './icebird';
 /**
  * Read-only access to the golden Iceberg tables in `tests/fixtures/iceberg` (written by
  * Athena, Spark and the Java library). Their metadata names `s3://hyperparam-iceberg/<path>` or
@@ -99,8 +99,9 @@ export async function fixtureMetadataFiles(table: string): Promise<string[]> {
  * URL and has no hook for another transport; any other URL goes to the real fetch.
  */
 export async function withFixtureFetch<T>(fn: () => Promise<T>): Promise<T> {
-  return withLocalFetch(
-    (url) => (url.startsWith(ICEBIRD_HTTPS_PREFIX) ? fixtureLocalPath(`s3://hyperparam-iceberg/${decodeURIComponent(url.slice(ICEBIRD_HTTPS_PREFIX.length))}`) : undefined),
-    fn,
-  );
+  const bytesOf = (url: string) => {
+    if (!url.startsWith(ICEBIRD_HTTPS_PREFIX)) return undefined;
+    return fs.readFile(fixtureLocalPath(`s3://hyperparam-iceberg/${decodeURIComponent(url.slice(ICEBIRD_HTTPS_PREFIX.length))}`)).catch(() => undefined);
+  };
+  return withFetchFrom(bytesOf, fn);
 }

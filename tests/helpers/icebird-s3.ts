@@ -1,6 +1,7 @@
 import { icebergMetadata, icebergRead } from 'icebird';
 import { NotFoundError } from '../../src/iceberg/file-io';
 import type { S3Store } from '../../src/storage/s3-store';
+import { withFetchFrom } from './icebird';
 
 /**
  * Rows of the Iceberg table whose current metadata file is `metadataLocation`
@@ -14,7 +15,6 @@ export async function icebirdRowsOnS3(store: S3Store, metadataLocation: string):
   const [, tablePath, fileName] = /^(.*)\/metadata\/([^/]+)$/.exec(metadataLocation.slice(prefix.length)) ?? [];
   if (!tablePath) throw new Error(`${metadataLocation} is not a metadata file`);
   const host = `https://${store.bucket}.s3.amazonaws.com/`;
-  const original = globalThis.fetch;
   const objects = new Map<string, Promise<Buffer | undefined>>();
   const object = (key: string) => {
     let found = objects.get(key);
@@ -27,26 +27,11 @@ export async function icebirdRowsOnS3(store: S3Store, metadataLocation: string):
     }
     return found;
   };
-  globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (!url.startsWith(host)) return original(input, init);
-    const data = await object(decodeURIComponent(url.slice(host.length).split('?')[0]));
-    if (!data) return new Response('not found', { status: 404, statusText: 'Not Found' });
-    if (init?.method === 'HEAD') return new Response(null, { status: 200, headers: { 'content-length': String(data.length) } });
-    const range = /bytes=(\d+)-(\d*)/.exec(new Headers(init?.headers).get('range') ?? '');
-    if (range) {
-      const start = Number(range[1]);
-      const end = range[2] ? Number(range[2]) + 1 : data.length;
-      return new Response(new Uint8Array(data.subarray(start, end)), { status: 206 });
-    }
-    return new Response(new Uint8Array(data), { status: 200 });
-  }) as typeof fetch;
-  try {
+  const bytesOf = (url: string) => (url.startsWith(host) ? object(decodeURIComponent(url.slice(host.length).split('?')[0])) : undefined);
+  return withFetchFrom(bytesOf, async () => {
     const tableUrl = `${host}${tablePath}`;
     const metadata = await icebergMetadata({ tableUrl, metadataFileName: fileName });
     if (BigInt((metadata['current-snapshot-id'] as bigint | number | undefined) ?? -1) === -1n) return [];
-    return await icebergRead({ tableUrl, metadata });
-  } finally {
-    globalThis.fetch = original;
-  }
+    return icebergRead({ tableUrl, metadata });
+  });
 }

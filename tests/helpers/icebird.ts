@@ -4,22 +4,19 @@ import { icebergMetadata, icebergRead } from 'icebird';
 import { parseTableMetadata } from '../../src/iceberg/metadata-json';
 
 /**
- * Run `fn` while global fetch answers the URLs `localPathOf` maps (GET, HEAD and byte ranges)
- * from local files; any other URL goes to the real fetch. icebird reads tables only by URL and has
- * no hook for another transport, and Node's fetch has no file:// support.
+ * Run `fn` while global fetch answers the URLs `bytesOf` takes (GET, HEAD and byte ranges) with
+ * the bytes it gives (undefined bytes: 404); any URL it does not take (undefined) goes to the real
+ * fetch. icebird reads tables only by URL and has no hook for another transport, and Node's fetch
+ * has no file:// support.
  */
-export async function withLocalFetch<T>(localPathOf: (url: string) => string | undefined, fn: () => Promise<T>): Promise<T> {
+export async function withFetchFrom<T>(bytesOf: (url: string) => Promise<Buffer | undefined> | undefined, fn: () => Promise<T>): Promise<T> {
   const original = globalThis.fetch;
   globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const path = localPathOf(url);
-    if (path === undefined) return original(input, init);
-    let data: Buffer;
-    try {
-      data = await fs.readFile(path);
-    } catch {
-      return new Response('not found', { status: 404, statusText: 'Not Found' });
-    }
+    const bytes = bytesOf(url);
+    if (bytes === undefined) return original(input, init);
+    const data = await bytes;
+    if (!data) return new Response('not found', { status: 404, statusText: 'Not Found' });
     if (init?.method === 'HEAD') return new Response(null, { status: 200, headers: { 'content-length': String(data.length) } });
     const range = /bytes=(\d+)-(\d*)/.exec(new Headers(init?.headers).get('range') ?? '');
     if (range) {
@@ -37,7 +34,8 @@ export async function withLocalFetch<T>(localPathOf: (url: string) => string | u
 }
 
 /** Read with icebird, the independent reader, serving file:// URLs from disk. */
-const withFileFetch = <T>(fn: () => Promise<T>) => withLocalFetch((url) => (url.startsWith('file://') ? fileURLToPath(url) : undefined), fn);
+const withFileFetch = <T>(fn: () => Promise<T>) =>
+  withFetchFrom((url) => (url.startsWith('file://') ? fs.readFile(fileURLToPath(url)).catch(() => undefined) : undefined), fn);
 
 /** Rows of the table at `metadataFileName` (a file in <table>/metadata), at its current or a given snapshot. */
 export async function icebirdRows(
