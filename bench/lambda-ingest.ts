@@ -31,7 +31,7 @@ import { argValue, median, printTable, runTimed } from './bench-util';
 import { generateReadingsCsv } from './readings-csv';
 
 const rows = Number(argValue('--rows') ?? 10_000_000);
-const reps = Number(argValue('--reps') ?? 3);
+const reps = Number(argValue('--reps') ?? 5);
 const ROOT = path.resolve(__dirname, '..');
 const DATA = path.join(ROOT, 'bench', 'data');
 

@@ -12,8 +12,11 @@
  * job's decomposition, not storage: S3 transfer is measured by bench/lambda-ingest.ts.
  *
  * DuckDB: the command runs with its defaults (a thread per core, memory_limit 1 GB); the plan,
- * commit and hooks containers get the same, each merge container cores / concurrency threads (at
- * least 1), so both paths use the same cores.
+ * commit and hooks containers get the same; the merge containers share them: each gets cores /
+ * concurrency threads (at least 1) and 1 GB / concurrency, so both paths use the same cores and
+ * memory. (In AWS each merge function has its own 10 GB and 6 vCPU.) The plan's staging is written
+ * to and read from the same local folder; in AWS it crosses S3, which this does not count.
+ * The order of the two paths alternates from rep to rep.
  *
  * Lake: bench/daily-lake.ts at `--meters` (default 3,500 = 10.08M rows, a 0.5M-row drop over 53
  * days), built once into bench/data/lambda-merge/m<meters>/ and restored from a pristine copy
@@ -38,6 +41,8 @@ const reps = Number(argValue('--reps') ?? 2);
 const threads = cpus().length;
 const memory = DEFAULT_DUCKDB_MEMORY_LIMIT;
 const mergeThreads = Math.max(1, Math.floor(threads / concurrency));
+if (!/^\d+GB$/.test(memory)) throw new Error(`expected the default memory limit in GB, got ${memory}`);
+const mergeMemory = `${Math.floor(parseInt(memory, 10) * 1024 / concurrency)}MB`;
 const ROOT = path.resolve(__dirname, '..');
 const DIR = path.join(ROOT, 'bench', 'data', 'lambda-merge', `m${meters}`);
 const LAKE = path.join(DIR, 'lake');
@@ -49,6 +54,11 @@ class Container {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private constructor(private readonly child: ChildProcess) {
+    // A container that dies fails what it had in hand (the bench stops instead of waiting forever).
+    child.on('exit', (code, signal) => {
+      for (const waiting of this.pending.values()) waiting.reject(new Error(`container exited (code ${code}, signal ${signal})`));
+      this.pending.clear();
+    });
     child.on('message', (m: { id?: number; result?: unknown; error?: { name: string; message: string } }) => {
       if (m.id === undefined) return;
       const waiting = this.pending.get(m.id)!;
@@ -58,8 +68,8 @@ class Container {
     });
   }
 
-  static start(containerThreads: number): Promise<Container> {
-    const child = fork(path.join(__dirname, 'lambda-container.ts'), ['--lake', LAKE, '--threads', String(containerThreads), '--memory', memory], {
+  static start(containerThreads: number, containerMemory = memory): Promise<Container> {
+    const child = fork(path.join(__dirname, 'lambda-container.ts'), ['--lake', LAKE, '--threads', String(containerThreads), '--memory', containerMemory], {
       execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new Promise((resolve, reject) => {
@@ -112,13 +122,13 @@ async function runSteps(): Promise<StepsRun> {
   await step('merge days', async () => {
     const queue = [...planned.days];
     const merges = await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-      const c = await Container.start(mergeThreads);
+      const c = await Container.start(mergeThreads, mergeMemory);
       for (let day = queue.shift(); day !== undefined; day = queue.shift()) {
         rows += (await c.invoke<{ rows: number }>('daily-merge-day', { run, day, executionId })).rows;
       }
       return c.stop();
     }));
-    peakRssMb['merge-day'] = Math.max(...merges);
+    if (merges.length) peakRssMb['merge-day'] = Math.max(...merges);
   });
   for (const [name, fn] of [['commit', 'daily-commit'], ['hooks', 'daily-hooks']] as const) {
     await step(name, async () => {
@@ -161,19 +171,25 @@ async function main(): Promise<void> {
   const load = loadavg();
   const floor: Awaited<ReturnType<typeof runFloor>>[] = [];
   const ours: StepsRun[] = [];
-  for (let rep = 0; rep < reps; rep++) {
+  const measureFloor = async () => {
     await copyLake(PRISTINE, LAKE);
     floor.push(await runFloor());
     console.error(`floor: ${floor.at(-1)!.seconds.toFixed(2)} s — ${floor.at(-1)!.line}`);
+  };
+  const measureSteps = async () => {
     await copyLake(PRISTINE, LAKE);
     ours.push(await runSteps());
     console.error(`steps: ${ours.at(-1)!.seconds.toFixed(2)} s ${JSON.stringify(ours.at(-1)!.steps)}`);
+  };
+  for (let rep = 0; rep < reps; rep++) {
+    for (const measure of rep % 2 ? [measureSteps, measureFloor] : [measureFloor, measureSteps]) await measure();
   }
+  if (!ours[0].days) throw new Error('the plan found no days to merge: the lake is not in its pristine state (run with --rebuild)');
   const fS = median(floor.map((r) => r.seconds));
   const oS = median(ours.map((r) => r.seconds));
   const mergeS = median(ours.map((r) => r.steps['merge days']));
   console.log(`\n${built.shape} = ${built.baseRows.toLocaleString()} rows; drop ${built.dropTotal.toLocaleString()} rows over ${ours[0].days} days; `
-    + `Map concurrency ${concurrency}, DuckDB threads ${threads} (floor, plan, commit, hooks) / ${mergeThreads} per merge container, memory_limit ${memory}; `
+    + `Map concurrency ${concurrency}, DuckDB ${threads} threads and ${memory} (floor, plan, commit, hooks), ${mergeThreads} and ${mergeMemory} per merge container; `
     + `load avg at start ${load.map((l) => l.toFixed(2)).join(' ')}\n`);
   printTable(['path', 'median s', 'x floor', 'peak RSS MB', 'runs (s)'], [
     ['floor: `meterlake snapshot` (whole command)', fS.toFixed(2), '1.00', median(floor.map((r) => r.peakRssMb)).toFixed(0), floor.map((r) => r.seconds.toFixed(2)).join(' / ')],
