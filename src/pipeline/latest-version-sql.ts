@@ -60,3 +60,16 @@ export function touchedWinnersSql(currentView: string, newVersions: string): str
 WITH ${rankedCtes(currentView, newVersions)}
 SELECT ${COLUMNS}, version_count, first_received_at FROM ranked WHERE rn = 1`;
 }
+
+/**
+ * The day's rows once the winners of the touched keys (a table from touchedWinnersSql) are known:
+ * every current row of an untouched key as it is, plus the winners.
+ */
+export function withWinnersSql(currentView: string, winners: string): string {
+  return `
+SELECT ${COLUMNS}, version_count, first_received_at FROM (
+  SELECT c.* FROM ${currentView} c ANTI JOIN ${winners} w ON c.meter_id = w.meter_id AND c.interval_start = w.interval_start
+)
+UNION ALL
+SELECT ${COLUMNS}, version_count, first_received_at FROM ${winners}`;
+}
