@@ -42,13 +42,8 @@ ranked AS (
  */
 export function latestVersionSql(currentView: string, newVersions: string): string {
   return `
-WITH ${rankedCtes(currentView, newVersions)},
-untouched AS (
-  SELECT c.* FROM ${currentView} c ANTI JOIN fresh_keys k ON c.meter_id = k.meter_id AND c.interval_start = k.interval_start
-)
-SELECT ${COLUMNS}, version_count, first_received_at FROM untouched
-UNION ALL
-SELECT ${COLUMNS}, version_count, first_received_at FROM ranked WHERE rn = 1`;
+WITH __ml_winners AS (${touchedWinnersSql(currentView, newVersions)})
+${withWinnersSql(currentView, '__ml_winners')}`;
 }
 
 /**
@@ -62,8 +57,9 @@ SELECT ${COLUMNS}, version_count, first_received_at FROM ranked WHERE rn = 1`;
 }
 
 /**
- * The day's rows once the winners of the touched keys (a table from touchedWinnersSql) are known:
- * every current row of an untouched key as it is, plus the winners.
+ * The day's rows once the winners of the touched keys (a table or CTE from touchedWinnersSql) are
+ * known: every current row of an untouched key as it is (no re-deduplication), plus the winners.
+ * The daily run's copy-on-write merge runs the two as separate statements (see rewriteDay).
  */
 export function withWinnersSql(currentView: string, winners: string): string {
   return `

@@ -327,50 +327,48 @@ describe('commit', () => {
     expect(readingsOf(await rowsOf('readings_history'), 'MTR-4')).toHaveLength(3);
   });
 
-  testWithFakeGlue('a commit process killed as Glue receives its pointer swap loses nothing: a fresh process commits the redelivery once', async () => {
-    const { object, message } = await ingestThroughAsset('landing/default/readings/crash-before.csv', readings('MTR-5', '2026-12-03'));
+  /**
+   * Ingest a CSV, then hand its commit message to a fresh commit process that is SIGKILLed when
+   * Glue's UpdateTable reaches `phase` (received: not applied; applied: applied, answer lost).
+   */
+  async function commitKilledAt(phase: 'received' | 'applied', key: string, meter: string, messageId: string) {
+    const { object, message } = await ingestThroughAsset(key, readings(meter, '2026-12-03'));
     const doomed = await freshContainer('commit');
     await doomed.coldStart;
-    const pointer = await metadataLocationOf('readings_history');
-    fakeGlue!.intercept(async (call, phase) => {
-      if (call.operation !== 'UpdateTable' || phase !== 'received') return;
+    const pointerBefore = await metadataLocationOf('readings_history');
+    fakeGlue!.intercept(async (call, at) => {
+      if (call.operation !== 'UpdateTable' || at !== phase) return;
       fakeGlue!.intercept(undefined);
       await doomed.kill();
       return 'drop';
     });
+    const crashed = await doomed.invoke<BatchResponse>(sqsEvent(delivered(messageId, message)));
+    return { object, message, crashed, pointerBefore };
+  }
 
-    const crashed = await doomed.invoke<BatchResponse>(sqsEvent(delivered('c-crash', message)));
-    expect(crashed.error).toMatchObject({ name: 'Runtime.ExitError' });
-    expect(await metadataLocationOf('readings_history')).toBe(pointer);
-
-    const redelivered = await resultOf<BatchResponse>(await freshContainer('commit'), sqsEvent(delivered('c-crash', message)));
+  /** The redelivery in a fresh commit process; the batch ends committed exactly once. */
+  async function expectRedeliveryCommitsOnce(object: LandedObject, message: { body: string; groupId?: string }, messageId: string, meter: string) {
+    const redelivered = await resultOf<BatchResponse>(await freshContainer('commit'), sqsEvent(delivered(messageId, message)));
 
     expect(redelivered.batchItemFailures).toEqual([]);
     expect(await snapshotsWithBatch('readings_history', batchIdOf(object))).toHaveLength(1);
     expect(await snapshotsWithBatch('ingest_log', batchIdOf(object))).toHaveLength(1);
-    expect(readingsOf(await rowsOf('readings_history'), 'MTR-5')).toHaveLength(3);
+    expect(readingsOf(await rowsOf('readings_history'), meter)).toHaveLength(3);
+  }
+
+  testWithFakeGlue('a commit process killed as Glue receives its pointer swap loses nothing: a fresh process commits the redelivery once', async () => {
+    const { object, message, crashed, pointerBefore } = await commitKilledAt('received', 'landing/default/readings/crash-before.csv', 'MTR-5', 'c-crash');
+    expect(crashed.error).toMatchObject({ name: 'Runtime.ExitError' });
+    expect(await metadataLocationOf('readings_history')).toBe(pointerBefore);
+
+    await expectRedeliveryCommitsOnce(object, message, 'c-crash', 'MTR-5');
   });
 
   testWithFakeGlue('a commit process killed after Glue applied its swap but before the answer: the redelivery sees it done, one snapshot', async () => {
-    const { object, message } = await ingestThroughAsset('landing/default/readings/crash-after.csv', readings('MTR-6', '2026-12-03'));
-    const doomed = await freshContainer('commit');
-    await doomed.coldStart;
-    fakeGlue!.intercept(async (call, phase) => {
-      if (call.operation !== 'UpdateTable' || phase !== 'applied') return;
-      fakeGlue!.intercept(undefined);
-      await doomed.kill();
-      return 'drop';
-    });
-
-    const crashed = await doomed.invoke<BatchResponse>(sqsEvent(delivered('c-lost', message)));
+    const { object, message, crashed } = await commitKilledAt('applied', 'landing/default/readings/crash-after.csv', 'MTR-6', 'c-lost');
     expect(crashed.error).toMatchObject({ name: 'Runtime.ExitError' });
 
-    const redelivered = await resultOf<BatchResponse>(await freshContainer('commit'), sqsEvent(delivered('c-lost', message)));
-
-    expect(redelivered.batchItemFailures).toEqual([]);
-    expect(await snapshotsWithBatch('readings_history', batchIdOf(object))).toHaveLength(1);
-    expect(await snapshotsWithBatch('ingest_log', batchIdOf(object))).toHaveLength(1);
-    expect(readingsOf(await rowsOf('readings_history'), 'MTR-6')).toHaveLength(3);
+    await expectRedeliveryCommitsOnce(object, message, 'c-lost', 'MTR-6');
   });
 
   testWithFakeGlue("a pointer swap whose answer is lost while the process lives: the SDK's retry meets its own version, the commit counts as done", async () => {
@@ -433,8 +431,14 @@ describe('the daily state machine over the daily-* assets', () => {
   });
 });
 
-test('maintenance runs over the lake and answers for every table', async () => {
+test('maintenance runs over the lake, answers for every table and keeps every row', async () => {
+  const sorted = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(r)).sort();
+  const before = { history: sorted(await rowsOf('readings_history')), readings: sorted(await rowsOf('meter_readings')) };
+  expect(before.readings.length).toBeGreaterThan(0);
+
   const summary = await invoke<{ tables: { table: string }[] }>('maintenance', {});
+
+  expect({ history: sorted(await rowsOf('readings_history')), readings: sorted(await rowsOf('meter_readings')) }).toEqual(before);
 
   expect(summary.tables.map((t) => t.table)).toEqual(['agreement', 'data_quality', 'ingest_log', 'meter_readings', 'meterpoint', 'product', 'readings_history', 'rejected_readings', 'snapshot_log']);
 });

@@ -38,16 +38,16 @@ interface CfnTemplate { Resources: Record<string, CfnResource> }
 const ROLE_DESCRIPTION = /^meterlake (.+) function$/;
 
 /**
- * Synthesizes the app as `cdk synth` does for x86_64 (the host's architecture), with the real
- * NodejsFunction bundling (esbuild on the host) and the real DuckDB layer of build/lambda-layer,
- * into a temp folder; then reads each function's asset folder, layers, handler and environment
+ * Synthesizes the app as `cdk synth` does for the host's architecture (its DuckDB layer must load
+ * here), with the real NodejsFunction bundling (esbuild on the host) and the real DuckDB layer of
+ * build/lambda-layer, into a temp folder; then reads each function's asset folder, layers, handler and environment
  * from the template and the asset manifest. Each function is told apart by its role's
  * description (`meterlake <name> function`), which lambda-runtime.ts gives every role it makes.
  */
 export async function synthesizeApp(options: { layerBuildDir?: string } = {}): Promise<SynthesizedApp> {
   const outdir = mkdtempSync(path.join(tmpdir(), 'meterlake-synth-'));
   try {
-    const app = new App({ outdir, context: { architecture: 'x86_64' } });
+    const app = new App({ outdir, context: { architecture: process.arch === 'arm64' ? 'arm64' : 'x86_64' } });
     const stack = buildMeterlakeApp(app, options);
     app.synth();
     const template = JSON.parse(readFileSync(path.join(outdir, stack.templateFile), 'utf8')) as CfnTemplate;
@@ -86,7 +86,7 @@ const logicalIdOfRef = (value: CfnValue): string | undefined => {
   return undefined;
 };
 
-/** A literal S3 key, or the one an Fn::Sub / Fn::Join builds (CDK writes `<hash>.zip` literally). */
+/** The literal S3 key CDK writes for an asset (`<hash>.zip`); anything else is refused. */
 function s3KeyOf(code: CfnValue): string {
   const key = (code as { S3Key?: CfnValue } | undefined)?.S3Key;
   if (typeof key !== 'string') throw new Error(`unexpected Code.S3Key ${JSON.stringify(key)}`);
