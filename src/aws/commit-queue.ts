@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { SendMessageCommand, type SendMessageCommandInput, type SQSClient } from '@aws-sdk/client-sqs';
 import type { CommitRequest } from '../pipeline/ingest';
 import { READINGS_HISTORY } from '../pipeline/tables';
+import { DEVICE_ENERGY } from '../pipeline/stream/tables';
 import { fromWireJson, toWireJson } from '../pipeline/wire-json';
 import type { ObjectStore } from '../storage/object-store';
 
@@ -25,6 +26,7 @@ type CommitMessage = { version: number; request?: CommitRequest; requestKey?: st
 
 /** The message group of a request: the table its rows go to. */
 export function messageGroupOf(request: CommitRequest): string {
+  if (request.stream) return DEVICE_ENERGY.name;
   return request.reference ? REFERENCE_GROUP : READINGS_HISTORY.name;
 }
 

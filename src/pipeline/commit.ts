@@ -5,6 +5,7 @@ import { type CommitRequest } from './ingest';
 import { tableFor } from './lake-tables';
 import type { LakePorts } from './ports';
 import { commitReferenceBatches } from './reference';
+import { commitStreamBatches } from './stream/commit';
 import { INGEST_LOG, READINGS_HISTORY, REJECTED_READINGS } from './tables';
 import { registerTableView, writeRowsAsDataFiles } from './table-files';
 
@@ -64,7 +65,7 @@ async function loggedBatchIds(ports: LakePorts, log: IcebergTable, candidates: s
  * the base of every commit attempt: when a concurrent writer commits one of the same batches
  * (the same object delivered twice at once) the attempt is abandoned and the rest re-planned.
  */
-async function appendOnce(
+export async function appendOnce(
   table: IcebergTable, requests: CommitRequest[], filesFor: (todo: CommitRequest[]) => Promise<DataFile[]>,
 ): Promise<{ snapshotId?: bigint; appended: CommitRequest[] }> {
   for (;;) {
@@ -125,6 +126,7 @@ export async function commitBatches(ports: LakePorts, requests: CommitRequest[])
   const fresh = unique.filter((r) => !alreadyLogged.has(r.batchId));
 
   await commitReferenceBatches(ports, fresh.flatMap((r) => (r.reference ? [r.reference] : [])));
+  await commitStreamBatches(ports, fresh);
   const { snapshotId: historySnapshotId } = await appendOnce(history, fresh, async (todo) => todo.flatMap((r) => r.historyFiles));
   await appendOnce(rejected, fresh, async (todo) => todo.flatMap((r) => r.rejectedFiles));
   // The ingest_log decides what this call committed: a batch a concurrent writer logged first is

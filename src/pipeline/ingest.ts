@@ -8,6 +8,7 @@ import {
 import type { DataFile, TableMetadata } from '../iceberg/types';
 import { readHead } from '../formats/read-head';
 import { landingStore, type LakePorts } from './ports';
+import type { StreamCommitPart } from './stream/batch';
 import { asCommitRequest, ingestReferenceObject, type ReferenceCommitRequest } from './reference';
 import { tableLayout } from './lake-tables';
 import { READINGS_HISTORY, REJECTED_READINGS } from './tables';
@@ -43,6 +44,8 @@ export interface CommitRequest {
   rejectedFiles: DataFile[];
   /** Reference drops: each reference table's new contents (committed by commitReferenceBatches). */
   reference?: ReferenceCommitRequest;
+  /** Stream batches: the sensor tables' staged files (committed by commitStreamBatches). */
+  stream?: StreamCommitPart;
 }
 
 /**
