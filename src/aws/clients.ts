@@ -4,11 +4,12 @@
  * LocalStack, MinIO or the local test servers; credentials come from the SDK's provider chain.
  */
 import { AthenaClient, type AthenaClientConfig } from '@aws-sdk/client-athena';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { GlueClient, type GlueClientConfig } from '@aws-sdk/client-glue';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 
-export const AWS_SERVICES = ['s3', 'glue', 'sqs', 'athena'] as const;
+export const AWS_SERVICES = ['s3', 'glue', 'sqs', 'athena', 'dynamodb'] as const;
 export type AwsService = (typeof AWS_SERVICES)[number];
 
 /** Where the clients connect: one region, and per service an endpoint override when one is set. */
@@ -23,6 +24,7 @@ interface ClientConfigs {
   glue: GlueClientConfig;
   sqs: SQSClientConfig;
   athena: AthenaClientConfig;
+  dynamodb: DynamoDBClientConfig;
 }
 
 /** Client settings for one service: region, endpoint, and what an S3-compatible server needs. */
@@ -47,3 +49,5 @@ export const glueClient = (connection: AwsConnection): GlueClient => new GlueCli
 export const sqsClient = (connection: AwsConnection): SQSClient => new SQSClient(awsClientConfig('sqs', connection));
 /** An Athena client for the connection. */
 export const athenaClient = (connection: AwsConnection): AthenaClient => new AthenaClient(awsClientConfig('athena', connection));
+/** A DynamoDB client for the connection. */
+export const dynamoDbClient = (connection: AwsConnection): DynamoDBClient => new DynamoDBClient(awsClientConfig('dynamodb', connection));

@@ -9,6 +9,7 @@ export const ENV = {
   glueDatabase: 'METERLAKE_GLUE_DATABASE',
   commitQueueUrl: 'METERLAKE_COMMIT_QUEUE_URL',
   athenaWorkgroup: 'METERLAKE_ATHENA_WORKGROUP',
+  deviceStateTable: 'METERLAKE_DEVICE_STATE_TABLE',
   region: 'AWS_REGION',
   functionMemoryMb: 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
 } as const;
@@ -22,6 +23,8 @@ export const FUNCTION_SETTINGS = {
   lake: ['region', 'lakeBucket', 'glueDatabase'],
   /** athena-views: DDL through Athena. */
   athena: ['region', 'glueDatabase', 'athenaWorkgroup'],
+  /** stream: MSK records → the lake's staged files, the device-state table, the commit queue. */
+  stream: ['region', 'lakeBucket', 'glueDatabase', 'commitQueueUrl', 'deviceStateTable'],
 } as const satisfies Record<string, readonly EnvironmentSetting[]>;
 export type FunctionKind = keyof typeof FUNCTION_SETTINGS;
 
@@ -36,6 +39,7 @@ export const FUNCTION_KINDS = {
   maintenance: 'lake',
   'catalog-tables': 'lake',
   'athena-views': 'athena',
+  stream: 'stream',
 } as const satisfies Record<string, FunctionKind>;
 export type FunctionName = keyof typeof FUNCTION_KINDS;
 

@@ -35,6 +35,7 @@ export interface MeterlakeEnvironment {
   readonly glueDatabase?: string;
   readonly commitQueueUrl?: string;
   readonly athenaWorkgroup?: string;
+  readonly deviceStateTable?: string;
   /** The Lambda's memory in MB; undefined outside Lambda. */
   readonly functionMemoryMb?: number;
 }
@@ -77,6 +78,7 @@ export function readEnvironment(functionName: FunctionName, env: Env = process.e
     glueDatabase: value('glueDatabase'),
     commitQueueUrl: value('commitQueueUrl'),
     athenaWorkgroup: value('athenaWorkgroup'),
+    deviceStateTable: value('deviceStateTable'),
     functionMemoryMb: memory === undefined ? undefined : Number(memory),
   };
 }
@@ -94,6 +96,8 @@ export const commitQueueUrl = (environment: MeterlakeEnvironment): string => req
 export const athenaWorkgroup = (environment: MeterlakeEnvironment): string => required(environment, 'athenaWorkgroup');
 /** The Glue database of the lake's tables. */
 export const glueDatabase = (environment: MeterlakeEnvironment): string => required(environment, 'glueDatabase');
+/** The DynamoDB table of per-device stream state (stream). */
+export const deviceStateTable = (environment: MeterlakeEnvironment): string => required(environment, 'deviceStateTable');
 /** The landing bucket ingest accepts events from. */
 export const landingBucket = (environment: MeterlakeEnvironment): string => required(environment, 'landingBucket');
 
