@@ -1,8 +1,9 @@
 import { dataQualityHook } from './data-quality';
 import type { AfterCommitHook } from './daily-plan';
 import { goldTablesHook } from './gold';
+import { deviceEnergyRepairHook } from './stream/repair';
 
-/** The after-commit hooks of the daily run (data quality, gold tables), in the local runtime and in AWS alike. */
+/** The after-commit hooks of the daily run (data quality, gold tables, device_energy repair), in the local runtime and in AWS alike. */
 export function dailyHooks(): AfterCommitHook[] {
-  return [dataQualityHook, goldTablesHook()];
+  return [dataQualityHook, goldTablesHook(), deviceEnergyRepairHook];
 }

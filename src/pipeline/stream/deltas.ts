@@ -9,6 +9,7 @@
  * - a device's first reading has no predecessor: duration and delta_energy are null;
  * - a reading at or before the device's state is not given a delta now: it is a late (or
  *   duplicate) event, and the daily repair recomputes its day (and its successor's) from the ledger;
+ *   a duplicate of the state's reading that wins over it becomes the state;
  * - a counter that goes down was reset (power loss, firmware update, meter exchange): the energy
  *   since the reset is the new reading itself, as if the counter restarted from zero; the event is recorded.
  * Deltas and durations are computed in double precision and rounded to float32 once, at the end.
@@ -45,7 +46,7 @@ export interface DeviceDeltas {
 const MS_PER_MINUTE = 60_000;
 
 /** Does reading `a` win over reading `b` of the same device and time? */
-export function winsOver(a: Measurement, b: Measurement): boolean {
+export function winsOver(a: Pick<Measurement, 'cumulativeEnergy' | 'deviceName'>, b: Pick<Measurement, 'cumulativeEnergy' | 'deviceName'>): boolean {
   if (a.cumulativeEnergy !== b.cumulativeEnergy) return a.cumulativeEnergy > b.cumulativeEnergy;
   return a.deviceName > b.deviceName;
 }
@@ -99,26 +100,25 @@ export function deltaAfter(reading: Measurement, previous: { timeMs: number; cum
 /** Deltas of one device's readings (time order, one per time) against its stored state. */
 export function deltasForDevice(readings: readonly Measurement[], state: DeviceState | undefined): DeviceDeltas {
   const out: DeviceDeltas = { deltas: [], events: [] };
-  let current: { timeMs: number; cumulativeEnergy: number } | undefined = state;
-  let last: Measurement | undefined;
+  let current: { timeMs: number; cumulativeEnergy: number; deviceName: string } | undefined = state;
+  let advanced: Measurement | undefined;
   for (const reading of readings) {
     if (current && reading.timeMs <= current.timeMs) {
-      out.events.push({
-        measurement: reading, kind: reading.timeMs === current.timeMs ? 'duplicate' : 'late',
-        stateTimeMs: current.timeMs, stateCumulativeEnergy: current.cumulativeEnergy,
-      });
+      const kind = reading.timeMs === current.timeMs ? 'duplicate' : 'late';
+      out.events.push({ measurement: reading, kind, stateTimeMs: current.timeMs, stateCumulativeEnergy: current.cumulativeEnergy });
+      // A duplicate that wins becomes the state, so the next reading's delta starts from the winner.
+      if (kind === 'duplicate' && winsOver(reading, current)) current = advanced = reading;
       continue;
     }
     const { delta, reset } = deltaAfter(reading, current);
     out.deltas.push(delta);
     if (reset) out.events.push({ measurement: reading, kind: 'counter_reset', stateTimeMs: current!.timeMs, stateCumulativeEnergy: current!.cumulativeEnergy });
-    current = reading;
-    last = reading;
+    current = advanced = reading;
   }
-  if (last) {
+  if (advanced) {
     out.next = {
-      deviceId: last.deviceId, deviceName: last.deviceName, timeMs: last.timeMs,
-      cumulativeEnergy: last.cumulativeEnergy, version: (state?.version ?? 0) + 1,
+      deviceId: advanced.deviceId, deviceName: advanced.deviceName, timeMs: advanced.timeMs,
+      cumulativeEnergy: advanced.cumulativeEnergy, version: (state?.version ?? 0) + 1,
     };
   }
   return out;
