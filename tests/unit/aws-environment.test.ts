@@ -60,7 +60,7 @@ test("a service's own endpoint variable wins over AWS_ENDPOINT_URL", () => {
   const environment = readEnvironment('commit', { ...LAKE_ENV, AWS_ENDPOINT_URL: 'http://localstack:4566', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000' });
 
   expect(environment.connection.endpoints).toEqual({
-    s3: 'http://127.0.0.1:9000', glue: 'http://localstack:4566', sqs: 'http://localstack:4566', athena: 'http://localstack:4566',
+    s3: 'http://127.0.0.1:9000', glue: 'http://localstack:4566', sqs: 'http://localstack:4566', athena: 'http://localstack:4566', dynamodb: 'http://localstack:4566',
   });
 });
 
