@@ -4,6 +4,8 @@
  * one error, so a deploy fails once with the full list of what to change.
  */
 
+import { readMskConfig, type MskConfig } from './msk-config';
+
 /** Lambda architectures the DuckDB layer is built for (scripts/lambda-layer-build.cjs). */
 export type LambdaArchitecture = 'arm64' | 'x86_64';
 /** S3 Object Lock modes for the audit bucket. */
@@ -40,6 +42,8 @@ export interface MeterlakeConfig {
   readonly historyColdAfterDays: number;
   readonly auditLockMode: AuditLockMode;
   readonly auditRetentionDays: number;
+  /** The sensor stream's MSK source (lib/msk-config.ts); absent: no streaming part is deployed. */
+  readonly msk?: MskConfig;
 }
 
 /** Defaults for every context key (cdk.json repeats them so they are visible where they are changed). */
@@ -184,6 +188,7 @@ export function readAppConfig(context: ContextReader): MeterlakeConfig {
     historyColdAfterDays: integer('historyColdAfterDays', DEFAULT_CONFIG.historyColdAfterDays, 1, 3650, ' (days)'),
     auditLockMode: oneOf('auditLockMode', LOCK_MODES, DEFAULT_CONFIG.auditLockMode),
     auditRetentionDays: integer('auditRetentionDays', DEFAULT_CONFIG.auditRetentionDays, 1, 36500, ' (days)'),
+    msk: readMskConfig(raw('msk'), problems),
   };
   if (problems.length > 0) throw new AppConfigError(problems);
   return config;

@@ -8,6 +8,7 @@ import { Jobs } from './constructs/jobs';
 import { LambdaRuntime } from './constructs/lambda-runtime';
 import { Monitoring } from './constructs/monitoring';
 import { Storage } from './constructs/storage';
+import { Streaming } from './constructs/streaming';
 import { acknowledgeStackFindings } from './nag-acknowledgements';
 
 /** Props of the whole deployment. */
@@ -32,6 +33,8 @@ export class MeterlakeStack extends Stack {
   public readonly runtime: LambdaRuntime;
   public readonly catalog: Catalog;
   public readonly ingest: Ingest;
+  /** The MSK sensor stream; undefined when the `msk` context is not set. */
+  public readonly streaming?: Streaming;
   public readonly jobs: Jobs;
   public readonly analytics: Analytics;
   public readonly monitoring: Monitoring;
@@ -73,9 +76,11 @@ export class MeterlakeStack extends Stack {
       commitMemoryMb: config.functionMemoryMb,
     });
 
-    // Streaming (MSK) seam: its construct takes `runtime` (function factory + DuckDB layer),
-    // `ingest.commitQueue` (commit requests in the same FIFO groups, dedup id = batch id; its key is
-    // `messagingKey`), `lakeBucket`, `key` and `databaseName`, and adds its function and DLQ to the monitoring lists below.
+    if (config.msk) {
+      this.streaming = new Streaming(this, 'Streaming', {
+        runtime, lakeBucket, key, messagingKey, databaseName, commitQueue: this.ingest.commitQueue, msk: config.msk, removalPolicy,
+      });
+    }
 
     this.jobs = new Jobs(this, 'Jobs', {
       runtime,
@@ -106,7 +111,7 @@ export class MeterlakeStack extends Stack {
       key: messagingKey,
       alertEmail: config.alertEmail,
       functions: runtime.functions,
-      deadLetterQueues: [this.ingest.ingestDeadLetterQueue, this.ingest.commitDeadLetterQueue],
+      deadLetterQueues: [this.ingest.ingestDeadLetterQueue, this.ingest.commitDeadLetterQueue, ...(this.streaming ? [this.streaming.onFailureQueue] : [])],
       stateMachines: [this.jobs.dailyStateMachine],
     });
 

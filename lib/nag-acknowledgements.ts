@@ -42,6 +42,15 @@ export function acknowledgeStackFindings(stack: MeterlakeStack): void {
     ack(provider, `AwsSolutions-IAM5[Resource::${arn(onEvent)}:*]`, `The custom resource framework invokes ${onEvent.node.id} (any version); the grant names that one function.`);
     ack(provider, 'AwsSolutions-L1', 'The custom resource framework function and its runtime are chosen by aws-cdk-lib and move with it.');
   }
+  if (stack.streaming) {
+    const { streamFunction, onFailureQueue } = stack.streaming;
+    ack(streamFunction.role!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',
+      'Added by the MSK event source mapping: the poller describes the cluster, reads its brokers and manages the ENIs in the cluster\'s VPC; those EC2 network-interface actions support no resource-level permissions.');
+    for (const action of ['kms:ReEncrypt*', 'kms:GenerateDataKey*']) {
+      ack(streamFunction.role!, `AwsSolutions-IAM5[Action::${action}]`, 'The MSK event source writes failure records to the KMS-encrypted on-failure queue; CDK grants the queue key\'s data-key actions with these wildcards, on that one key.');
+    }
+    ack(onFailureQueue, 'AwsSolutions-SQS3', 'This queue is itself the MSK event source\'s on-failure destination (a dead-letter queue for batches); a DLQ of a DLQ would hide nothing more.');
+  }
   for (const child of stack.node.children) {
     const id = child.node.id;
     if (id.startsWith('BucketNotificationsHandler')) {

@@ -78,6 +78,7 @@ const lazyPackages = {
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.path.startsWith('node:')) return { path: args.path, external: true };
+      if (isEsmBundled(args.path)) return undefined;
       if (args.namespace === 'lazy-package') return BUNDLED_PACKAGES.includes(args.path) ? undefined : { path: args.path, external: true };
       // Inside a bundled package: its own dependencies are required as usual.
       if (args.importer.includes(`${path.sep}node_modules${path.sep}`)) return { path: args.path, external: true };
@@ -114,6 +115,12 @@ const lazyPackages = {
  * (@duckdb/node-bindings) stays outside, as do all other packages.
  */
 const BUNDLED_PACKAGES = ['@duckdb/node-api'];
+/**
+ * ESM-only packages (their exports have no require entry, so no lazy stand-in can require them):
+ * bundled in whole, with the deep imports between them (hyparquet-writer writes device_energy files).
+ */
+const ESM_BUNDLED_PACKAGES = ['hyparquet-writer', 'hyparquet'];
+const isEsmBundled = (request) => ESM_BUNDLED_PACKAGES.some((name) => request === name || request.startsWith(`${name}/`));
 
 /** Bundle the sources whose hash is `hash` into dist/meterlake.cjs (with a source map beside it). */
 async function build(hash) {

@@ -8,6 +8,7 @@ import { registerQuery } from './local/commands/query';
 import { registerSnapshot } from './local/commands/snapshot';
 import { registerSources } from './local/commands/sources';
 import { registerStart } from './local/commands/start';
+import { registerStream } from './local/commands/stream';
 import { registerTables } from './local/commands/tables';
 import { registerTags } from './local/commands/tags';
 import { ExitCode, reportedExitCode } from './local/exit-codes';
@@ -29,7 +30,7 @@ export function buildCli(): Command {
     // Commander errors are thrown to main (which maps them to exit codes), never process.exit.
     // Set before the subcommands are added, which inherit it.
     .exitOverride();
-  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerTags, registerSnapshot, registerMaintain, registerQuery, registerAthenaDdl]) {
+  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerTags, registerSnapshot, registerStream, registerMaintain, registerQuery, registerAthenaDdl]) {
     register(program);
   }
   return program;

@@ -9,6 +9,7 @@ import { glueDatabase, lakePortsFromEnvironment, readEnvironment } from '../../s
 import { tableFor } from '../../src/pipeline/lake-tables';
 import type { LakePorts } from '../../src/pipeline/ports';
 import { REFERENCE_TABLES } from '../../src/pipeline/reference';
+import { STREAM_TABLES } from '../../src/pipeline/stream/tables';
 import {
   DATA_QUALITY, INGEST_LOG, METER_READINGS, READINGS_HISTORY, REJECTED_READINGS, SNAPSHOT_LOG, type TableDefinition,
 } from '../../src/pipeline/tables';
@@ -20,7 +21,7 @@ import { logger } from '../commons/logger';
  * their queries' results, so the daily run's gold hook creates them on its first run.
  */
 export const DEPLOYED_TABLES: readonly TableDefinition[] = [
-  READINGS_HISTORY, REJECTED_READINGS, INGEST_LOG, METER_READINGS, SNAPSHOT_LOG, DATA_QUALITY, ...Object.values(REFERENCE_TABLES),
+  READINGS_HISTORY, REJECTED_READINGS, INGEST_LOG, METER_READINGS, SNAPSHOT_LOG, DATA_QUALITY, ...Object.values(REFERENCE_TABLES), ...STREAM_TABLES,
 ];
 
 export interface CatalogTablesDependencies {

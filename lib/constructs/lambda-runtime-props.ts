@@ -1,3 +1,4 @@
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { FunctionName } from '../../src/aws/environment-variables';
@@ -49,4 +50,9 @@ export interface MeterlakeFunctionOptions {
    * @default 512
    */
   readonly ephemeralStorageMb?: number;
+  /**
+   * The VPC the function runs in (a function that reaches a VPC-only service, such as MSK).
+   * @default - no VPC
+   */
+  readonly vpc?: { readonly vpc: IVpc; readonly subnets: SubnetSelection; readonly securityGroups: ISecurityGroup[] };
 }

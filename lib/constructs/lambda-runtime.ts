@@ -102,6 +102,7 @@ export class LambdaRuntime extends Construct {
       timeout: options.timeout,
       role,
       layers: [this.duckDbLayer],
+      ...(options.vpc ? { vpc: options.vpc.vpc, vpcSubnets: options.vpc.subnets, securityGroups: options.vpc.securityGroups } : {}),
       logGroup,
       loggingFormat: LoggingFormat.JSON,
       tracing: Tracing.ACTIVE,

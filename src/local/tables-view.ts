@@ -66,8 +66,8 @@ export async function registerLakeTables(ports: LakePorts, selector?: SnapshotSe
       await registerLiveView(ports, LIVE_VIEW);
     }
   }
-  // Analysts' views need their tables; before the first daily run and reference drop they are absent.
-  if (needed.sqlViews && [METER_READINGS.name, 'agreement', 'product', 'meterpoint'].every((t) => names.includes(t))) await registerSqlViews(ports);
+  // Analysts' views need their tables (absent before the first daily run, reference drop or sensor message): each view whose tables exist.
+  if (needed.sqlViews) await registerSqlViews(ports);
   return names;
 }
 

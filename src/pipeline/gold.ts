@@ -173,12 +173,19 @@ async function builtGoldTables(ctx: AfterCommitContext, names: string[], fingerp
   return tables;
 }
 
-/** Register the analysts' views (sql/views) in a session whose tables are already views of their names. */
+/**
+ * Register the analysts' views (sql/views) in a session whose tables are already views of their
+ * names; a view whose tables the lake does not have (device_energy in a lake without sensors) is left out.
+ */
 export async function registerSqlViews(ports: LakePorts): Promise<string[]> {
   const views = loadSqlTemplates();
   const names: string[] = [];
+  const present = new Set((await ports.session.all<{ name: string }>(
+    'SELECT view_name AS name FROM duckdb_views() UNION ALL SELECT table_name FROM duckdb_tables()',
+  )).map((r) => r.name));
   for (const view of views.values()) {
     const expanded = expandViews(view, views);
+    if (![...expanded.slots].every((slot) => present.has(slot))) continue;
     const rendered = renderSql(expanded, { table: (slot) => sqlIdent(slot) });
     await ports.session.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdent(view.name)} AS ${rendered.sql}`);
     names.push(view.name);

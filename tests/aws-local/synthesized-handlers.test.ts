@@ -246,7 +246,7 @@ describe('catalog-tables', () => {
     const response = await invoke<CustomResourceResponse>('catalog-tables', customResourceEvent('Create'));
 
     const tables = response.Data!.Tables.split(',').sort();
-    expect(tables).toEqual(['agreement', 'data_quality', 'ingest_log', 'meter_readings', 'meterpoint', 'product', 'readings_history', 'rejected_readings', 'snapshot_log']);
+    expect(tables).toEqual(['agreement', 'data_quality', 'device_energy', 'device_measurements', 'device_stream_events', 'ingest_log', 'meter_readings', 'meterpoint', 'product', 'readings_history', 'rejected_measurements', 'rejected_readings', 'snapshot_log']);
     for (const table of tables) {
       const { Table } = await glue.send(new GetTableCommand({ DatabaseName: DATABASE, Name: table }));
       expect(Table?.Parameters?.table_type).toBe('ICEBERG');
@@ -409,7 +409,7 @@ describe('the daily state machine over the daily-* assets', () => {
     expect(output.plan.days.length).toBeGreaterThan(0);
     expect(execution.history.filter((e) => e.state === 'MergeDay')).toHaveLength(output.plan.days.length);
     expect(output.commit).toMatchObject({ committed: true });
-    expect(output.hooks.hooks.map((h) => h.name)).toEqual(['data_quality', 'gold_tables']);
+    expect(output.hooks.hooks.map((h) => h.name)).toEqual(['data_quality', 'gold_tables', 'device_energy_repair']);
     const history = await rowsOf('readings_history');
     const latest = new Map<string, Record<string, unknown>>();
     for (const row of history) {
@@ -440,5 +440,5 @@ test('maintenance runs over the lake, answers for every table and keeps every ro
 
   expect({ history: sorted(await rowsOf('readings_history')), readings: sorted(await rowsOf('meter_readings')) }).toEqual(before);
 
-  expect(summary.tables.map((t) => t.table)).toEqual(['agreement', 'data_quality', 'ingest_log', 'meter_readings', 'meterpoint', 'product', 'readings_history', 'rejected_readings', 'snapshot_log']);
+  expect(summary.tables.map((t) => t.table)).toEqual(['agreement', 'data_quality', 'device_energy', 'device_measurements', 'device_stream_events', 'ingest_log', 'meter_readings', 'meterpoint', 'product', 'readings_history', 'rejected_measurements', 'rejected_readings', 'snapshot_log']);
 });

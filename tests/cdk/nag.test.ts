@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { MSK_CONTEXT } from './msk-context';
 import { type TestApp, testApp } from './test-app';
 
 /** Every acknowledgement in the app: the construct it is on, the rule id and the reason. */
@@ -18,6 +19,7 @@ describe.each([
   // CDK's CloudFormation validation takes seconds: it runs on the default app only.
   ['the default app', {}, {}, true],
   ['the app that deletes its data, in a concrete environment', { destroyOnRemove: true }, { CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'eu-west-1' }, false],
+  ['the app with the MSK sensor stream', { msk: MSK_CONTEXT }, {}, false],
 ])('cdk-nag AwsSolutionsChecks on %s', (_, context, env, cloudFormationValidation) => {
   let app: TestApp;
   beforeAll(() => {

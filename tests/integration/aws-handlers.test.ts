@@ -128,7 +128,7 @@ describe('catalog-tables', () => {
 
     expect([...glue.tables.keys()].sort()).toEqual(response.Data!.Tables.split(',').sort());
     expect([...glue.tables.keys()].sort()).toEqual([
-      'agreement', 'data_quality', 'ingest_log', 'meter_readings', 'meterpoint', 'product', 'readings_history', 'rejected_readings', 'snapshot_log',
+      'agreement', 'data_quality', 'device_energy', 'device_measurements', 'device_stream_events', 'ingest_log', 'meter_readings', 'meterpoint', 'product', 'readings_history', 'rejected_measurements', 'rejected_readings', 'snapshot_log',
     ]);
     expect([...glue.tables.values()].every((t) => t.Parameters?.table_type === 'ICEBERG')).toBe(true);
   });
@@ -295,7 +295,7 @@ describe('daily job', () => {
   test('daily-hooks runs data quality and skips gold while the reference tables are still empty', async () => {
     const { hooks } = await dailyHooks({ run: planned }, context);
 
-    expect(hooks).toEqual([{ name: 'data_quality', outcome: 'rebuilt' }, { name: 'gold_tables', outcome: 'unchanged' }]);
+    expect(hooks).toEqual([{ name: 'data_quality', outcome: 'rebuilt' }, { name: 'gold_tables', outcome: 'unchanged' }, { name: 'device_energy_repair', outcome: 'unchanged' }]);
   });
 
   test('daily-hooks refuses a run without its id, naming the field', async () => {

@@ -14,6 +14,7 @@ const COMPARED_COLUMNS: Record<string, string[]> = {
   readings_enriched: ['meter_id', 'interval_start', 'local_date', 'region', 'agreement_id', 'product_display_name', 'product_is_variable'],
   usage_hourly: ['meter_id', 'hour', 'kwh', 'readings'],
   usage_daily: ['meter_id', 'day', 'kwh', 'readings'],
+  device_energy_hourly: ['device_id', 'hour', 'energy', 'deltas', 'readings'],
 };
 
 let session: DuckDbSession;

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { DemoOptionsError, generateDemo, resolveDemoOptions } from '../../demo';
+import { demoSensorStream } from '../demo-stream';
 import { usageError } from '../exit-codes';
 import { integerAtLeast } from '../option-parsers';
 import { progress } from '../progress';
@@ -30,6 +31,8 @@ export function registerGenerate(program: Command): void {
       const bar = progress('generating', 1);
       const result = await generateDemo({ lakeDir, meters: opts.meters, days: opts.days, seed: opts.seed, onProgress: (d, t) => bar.update(d, t) });
       bar.stop();
+      const stream = await demoSensorStream(lakeDir, opts);
       out(`${result.stats.files} files, ${result.stats.readingVersions} reading versions (${result.stats.corrections} corrections, ${result.stats.badRows} bad rows, ${result.stats.badFiles} bad files) under ${lakeDir}/landing`);
+      out(`sensor stream: ${stream.lines.length} messages (${stream.readings} readings, ${stream.late} late, ${stream.duplicated} sent twice, ${stream.resets} counter reset, ${stream.bad} malformed) in ${stream.file}`);
     });
 }

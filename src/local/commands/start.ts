@@ -7,6 +7,11 @@ import { integerAtLeast } from '../option-parsers';
 import { checkDemoOptions } from './generate';
 import { dailyTags, dailyTagsLine, printGoldSamples, printLakeSummary, printTotals } from './summary';
 import { out, withLake } from './support';
+import { deviceEnergyRepairHook } from '../../pipeline/stream/repair';
+import { ensureDemoSensorStream } from '../demo-stream';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { describeStream, streamLines } from './stream';
 
 /** `meterlake start` */
 export function registerStart(program: Command): void {
@@ -20,16 +25,23 @@ export function registerStart(program: Command): void {
     .action(async (opts, cmd: Command) => withLake(cmd, async (lake) => {
       const started = Date.now();
       out(`meterlake: lake at ${lake.dir}`);
+      let lastDay: string | undefined;
       const totals = await runDemoIngest(lake, {
         ...opts,
         // The daily run after each demo day, as the schedule would trigger it. Catching up two months
         // at once, the full-table hooks (gold tables) run after the last day only; the data
         // quality summary, which touches only the changed days, runs every day.
         afterDay: async (day, last) => {
+          lastDay = day;
           const hooks = last ? dailyHooks() : dailyHooks().filter((h) => h.name === 'data_quality');
           await runDailySnapshot(lake, { runDate: day, hooks });
         },
       });
+      // The sensor stream replayed through the MSK handler, then the daily repair of the days it left late readings in.
+      const streamFile = await ensureDemoSensorStream(lake.dir, opts);
+      const streamed = await streamLines(lake, createInterface({ input: createReadStream(streamFile), crlfDelay: Infinity }), { topic: 'sensors', partition: 0, batchSize: 500 });
+      out(`sensor stream ${streamFile}: ${describeStream(streamed)}`);
+      if (lastDay) await runDailySnapshot(lake, { runDate: lastDay, hooks: [deviceEnergyRepairHook] });
       out(`\n${totals.drops} demo drops; ${totals.alreadyIngested} were already in the lake`);
       printTotals(totals);
       // The tags the table holds, not the runs made: a run before the first reading tags nothing.
@@ -44,5 +56,6 @@ export function registerStart(program: Command): void {
       if (tags.length) out(`  npx meterlake query "SELECT count(*) FROM meter_readings" --as-of ${tags[Math.floor(tags.length / 2)]}`);
       out('  npx meterlake ingest my-readings.csv --source default');
       out('  npx meterlake sources');
+      out('  npx meterlake query "SELECT * FROM device_energy_hourly ORDER BY hour DESC LIMIT 10"');
     }));
 }

@@ -81,3 +81,6 @@ export const DEVICE_STREAM_EVENTS: TableDefinition = {
     partitionBy: [{ column: 'time', transform: 'day' }],
   },
 };
+
+/** The sensor stream's tables (created on deploy beside the ingest tables). */
+export const STREAM_TABLES: readonly TableDefinition[] = [DEVICE_MEASUREMENTS, DEVICE_ENERGY, REJECTED_MEASUREMENTS, DEVICE_STREAM_EVENTS];
