@@ -61,8 +61,33 @@ class Rejection extends Error {
 
 const shown = (v: unknown): string => (v === undefined ? 'missing' : JSON.stringify(v));
 
+const digits = (text: string, from: number, to: number): number => {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return NaN;
+    n = n * 10 + c;
+  }
+  return n;
+};
+
+/**
+ * The common form, `YYYY-MM-DDTHH:MM:SSZ`, without the general parser (a sensor fleet sends
+ * millions): its fields are checked by the round trip through Date. undefined: take the general path.
+ */
+function fastInstant(text: string): number | undefined {
+  if (text.length !== 20 || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':' || text[19] !== 'Z') return undefined;
+  const [y, mo, d, h, mi, s] = [digits(text, 0, 4), digits(text, 5, 7), digits(text, 8, 10), digits(text, 11, 13), digits(text, 14, 16), digits(text, 17, 19)];
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
+  const back = new Date(ms);
+  const same = back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d && back.getUTCHours() === h && back.getUTCMinutes() === mi && back.getUTCSeconds() === s;
+  return same ? ms : undefined;
+}
+
 /** The epoch ms of a measurement's time, or a Rejection saying what is wrong with it. */
 function instantOf(text: string): number {
+  const fast = fastInstant(text);
+  if (fast !== undefined) return fast;
   const m = INSTANT.exec(text);
   if (!m) {
     if (LOCAL_TIME.test(text)) throw new Rejection('time_without_zone', 'time', text, `time ${JSON.stringify(text)} has no zone; expected a UTC instant such as 2022-07-11T02:15:00Z`);
