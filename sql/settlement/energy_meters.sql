@@ -1,7 +1,7 @@
 -- @description Energy settlement per partner and meter for the month: kWh by quality (nano-kWh integers) and the
 -- periods expected, reported (fully covered) and missing.
 WITH periods AS (
-  SELECT c.partner, count(*) AS periods FROM {{settlement_calendar}} c GROUP BY c.partner
+  SELECT c.partner, count(*) AS periods FROM {{settlement_calendar}} c WHERE c.in_month GROUP BY c.partner
 ),
 per_meter AS (
   SELECT
@@ -12,7 +12,7 @@ per_meter AS (
     coalesce(sum(mp.nano_kwh_substituted), 0) AS nano_kwh_substituted,
     count(CASE WHEN mp.covered_minutes >= 30 THEN 1 END) AS periods_reported
   FROM {{settlement_partner_meters}} pm
-  LEFT JOIN {{settlement_meter_periods}} mp ON mp.partner = pm.partner AND mp.meter_id = pm.meter_id
+  LEFT JOIN {{settlement_meter_periods}} mp ON mp.partner = pm.partner AND mp.meter_id = pm.meter_id AND mp.in_month
   GROUP BY pm.partner, pm.meter_id
 )
 SELECT

@@ -8,7 +8,7 @@ SELECT
   c.period_start,
   coalesce(mp.covered_minutes, 0) AS covered_minutes
 FROM {{settlement_partner_meters}} pm
-JOIN {{settlement_calendar}} c ON c.partner = pm.partner
+JOIN {{settlement_calendar}} c ON c.partner = pm.partner AND c.in_month
 LEFT JOIN {{settlement_meter_periods}} mp
   ON mp.partner = pm.partner AND mp.meter_id = pm.meter_id AND mp.period_start = c.period_start
 WHERE coalesce(mp.covered_minutes, 0) < 30

@@ -16,6 +16,7 @@ per_period AS (
     count(CASE WHEN mp.covered_minutes >= 30 THEN 1 END) AS meters_reporting
   FROM {{settlement_calendar}} c
   LEFT JOIN {{settlement_meter_periods}} mp ON mp.partner = c.partner AND mp.period_start = c.period_start
+  WHERE c.in_month
   GROUP BY c.partner, c.settlement_day, c.period, c.period_start
 )
 SELECT

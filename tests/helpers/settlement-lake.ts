@@ -4,6 +4,7 @@ import { tagRefOptions } from '../../src/pipeline/maintenance/tag-policy';
 import { METER_READINGS, type TableDefinition } from '../../src/pipeline/tables';
 import { writeRowsAsDataFiles } from '../../src/pipeline/table-files';
 import { sqlString } from '../../src/engine/duckdb-session';
+import { DR_ENROLLMENTS, DR_EVENTS } from '../../src/pipeline/settlement/settlement-tables';
 
 /** A reading as the settlement tests write it into meter_readings. */
 export interface TestReading {
@@ -44,4 +45,25 @@ export async function writeMeterReadings(ports: LakePorts, readings: TestReading
   const table = await tableFor(ports, METER_READINGS);
   await table.setRef(tag, { ...tagRefOptions(tag), snapshotId: commit.snapshot['snapshot-id'] });
   return commit.snapshot['snapshot-id'];
+}
+
+/** A demand-response event as the tests write it into dr_events. */
+export interface TestDrEvent {
+  event_id: string;
+  program: string;
+  partner: string;
+  event_day: string;
+  start_hour: number;
+  end_hour: number;
+  price_per_kwh: string;
+  floor_at_zero: boolean;
+}
+
+/** Replace dr_events and dr_enrollments (one overwrite snapshot each). */
+export async function writeDrTables(ports: LakePorts, events: TestDrEvent[], enrollments: { program: string; meter_id: string }[]) {
+  await replaceRows(ports, DR_EVENTS, {
+    event_id: 'VARCHAR', program: 'VARCHAR', partner: 'VARCHAR', event_day: 'DATE', start_hour: 'INTEGER', end_hour: 'INTEGER',
+    price_per_kwh: 'DECIMAL(18, 9)', floor_at_zero: 'BOOLEAN',
+  }, events as unknown as Record<string, unknown>[]);
+  await replaceRows(ports, DR_ENROLLMENTS, { program: 'VARCHAR', meter_id: 'VARCHAR' }, enrollments);
 }

@@ -3,3 +3,4 @@
 -- does not fully cover is missing (reported, never filled).
 SELECT DISTINCT mp.partner, mp.meter_id
 FROM {{settlement_meter_periods}} mp
+WHERE mp.in_month

@@ -101,7 +101,7 @@ export async function verifyRun(ports: LakePorts, run: AuditRun, onProgress?: (s
     const names = new Set(manifest.outputs.map((o) => o.file.replace(/\.(csv|parquet)$/, '')));
     const reports = [...ENERGY_REPORTS, ...DR_REPORTS].filter((r) => names.has(r.name));
     const outputs = await withSettlementEngine(ports, { calendar, windows: parseWindows(manifest.parameters.windows), views: settlementViews(sqlRoot) },
-      (engine) => renderReports(ports, engine, reports, manifest.inputs, sqlRoot, onProgress));
+      (engine) => renderReports(ports, engine, manifest.month, reports, manifest.inputs, sqlRoot, onProgress));
     const rerun = new Map<string, Buffer>(outputs.flatMap((o) => [[`${o.report.name}.csv`, o.csv], [`${o.report.name}.parquet`, o.parquet]]));
     const files: FileVerdict[] = [];
     for (const entry of manifest.outputs) {

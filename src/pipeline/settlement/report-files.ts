@@ -20,9 +20,13 @@ export interface ReportColumn {
   readonly type: ReportColumnType;
 }
 
-/** A report: the SQL file it runs (sql/settlement/<name>.sql) and the columns of its files. */
+/** A report: the SQL file it runs (sql/settlement/<sql ?? name>.sql) and the columns of its files. */
 export interface SettlementReport {
   readonly name: string;
+  /** The SQL file, when not named like the report. */
+  readonly sql?: string;
+  /** Exact per-row arithmetic on the SQL's rows (see dr.ts), when the SQL's rows are not the report's. */
+  readonly derive?: (rows: readonly Record<string, unknown>[]) => Record<string, unknown>[];
   readonly columns: readonly ReportColumn[];
 }
 

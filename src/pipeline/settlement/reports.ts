@@ -1,6 +1,7 @@
 /** The settlement reports: which SQL each runs and the columns of its files. */
 import * as path from 'node:path';
 import { SQL_ROOT, loadSqlTemplates, type SqlTemplate } from '../../engine/sql-template';
+import { drSettlementRows } from './dr';
 import type { SettlementReport } from './report-files';
 
 const kwh = (name: string) => ({ name, type: 'kwh' as const });
@@ -36,12 +37,15 @@ export const ENERGY_REPORTS: readonly SettlementReport[] = [
 export const DR_REPORTS: readonly SettlementReport[] = [
   {
     name: 'dr_settlement',
+    sql: 'dr_meter_hours',
+    derive: (rows) => drSettlementRows(rows),
     columns: [
       { name: 'event_id', type: 'text' }, { name: 'program', type: 'text' }, { name: 'partner', type: 'text' },
       { name: 'event_day', type: 'date' }, { name: 'start_hour', type: 'int' }, { name: 'end_hour', type: 'int' },
       { name: 'meter_id', type: 'text' }, { name: 'baseline_days', type: 'int' },
       kwh('kwh_baseline_unadjusted'), { name: 'adjustment_ratio', type: 'price' }, kwh('kwh_baseline'), kwh('kwh_actual'),
       kwh('kwh_reduction'), { name: 'price_per_kwh', type: 'price' }, { name: 'payment', type: 'money' },
+      { name: 'status', type: 'text' },
     ],
   },
 ];

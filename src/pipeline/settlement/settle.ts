@@ -17,8 +17,8 @@ import { resolveLakeVersions } from '../as-of';
 import { isDailyTag, tagRefOptions } from '../maintenance/tag-policy';
 import type { LakePorts } from '../ports';
 import { METER_READINGS, READINGS_HISTORY } from '../tables';
-import { monthWindowUtc, parseSettlementMonth, settlementPeriods, type SettlementPeriod } from './calendar';
-import { DR_INPUT_TABLES, drWindowStartMs } from './dr';
+import { daysOfMonth, parseSettlementMonth, settlementCalendar, type SettlementPeriod } from './calendar';
+import { DR_INPUT_TABLES, drLookbackFromDay } from './dr';
 import { reportCsv, reportParquet, reportTexts, sha256Hex, type SettlementReport } from './report-files';
 import { DR_REPORTS, ENERGY_REPORTS, settlementViews } from './reports';
 import { appendSettlementRun } from './settlement-runs';
@@ -133,14 +133,15 @@ async function claimRunId(ports: LakePorts, month: string, claim: object): Promi
 
 /** Calendar rows as the CSV stored beside the reports (so a verify reads the very periods the run used). */
 export function calendarCsv(calendar: readonly SettlementPeriod[]): Buffer {
-  return Buffer.from(`partner,settlement_day,period,period_start\n${calendar.map((p) => `${p.partner},${p.settlementDay},${p.period},${p.periodStart.toISOString()}`).join('\n')}\n`);
+  const line = (p: SettlementPeriod) => [p.partner, p.settlementDay, p.period, p.periodStart.toISOString(), p.localHour, p.isBusinessDay, p.inMonth].join(',');
+  return Buffer.from(`partner,settlement_day,period,period_start,local_hour,is_business_day,in_month\n${calendar.map(line).join('\n')}\n`);
 }
 
 /** Parses calendarCsv's output. */
 export function parseCalendarCsv(text: string): SettlementPeriod[] {
   return text.trim().split('\n').slice(1).map((line) => {
-    const [partner, settlementDay, period, start] = line.split(',');
-    return { partner, settlementDay, period: Number(period), periodStart: new Date(start) };
+    const [partner, settlementDay, period, start, hour, business, inMonth] = line.split(',');
+    return { partner, settlementDay, period: Number(period), periodStart: new Date(start), localHour: Number(hour), isBusinessDay: business === 'true', inMonth: inMonth === 'true' };
   });
 }
 
@@ -160,8 +161,8 @@ export function sqlFilesFor(reports: readonly SettlementReport[], sqlRoot = SQL_
     view.slots.forEach(visit);
   };
   for (const r of reports) {
-    files.add(path.join('settlement', `${r.name}.sql`));
-    loadSqlTemplate(path.join(sqlRoot, 'settlement', `${r.name}.sql`)).slots.forEach(visit);
+    files.add(path.join('settlement', `${r.sql ?? r.name}.sql`));
+    loadSqlTemplate(path.join(sqlRoot, 'settlement', `${r.sql ?? r.name}.sql`)).slots.forEach(visit);
   }
   return [...files].sort();
 }
@@ -175,7 +176,7 @@ export interface ReportOutput {
 
 /** Run every report on the engine and render its files. */
 export async function renderReports(
-  ports: LakePorts, engine: QueryEngine, reports: readonly SettlementReport[], inputs: readonly PinnedInput[], sqlRoot: string,
+  ports: LakePorts, engine: QueryEngine, month: string, reports: readonly SettlementReport[], inputs: readonly PinnedInput[], sqlRoot: string,
   onProgress?: (step: string) => void,
 ): Promise<ReportOutput[]> {
   const views = settlementViews(sqlRoot);
@@ -183,9 +184,10 @@ export async function renderReports(
   const outputs: ReportOutput[] = [];
   for (const report of reports) {
     onProgress?.(report.name);
-    const template = loadSqlTemplate(path.join(sqlRoot, 'settlement', `${report.name}.sql`));
+    const template = loadSqlTemplate(path.join(sqlRoot, 'settlement', `${report.sql ?? report.name}.sql`));
     const pins = Object.fromEntries(Object.entries(versions).filter(([t]) => expandedSlots(template, views).includes(t)));
-    const rows = await engine.query(template, { versions: pins });
+    const sqlRows = await engine.query(template, { versions: pins, params: monthParams(month) });
+    const rows = report.derive ? report.derive(sqlRows) : sqlRows;
     const texts = reportTexts(report, rows);
     outputs.push({ report, csv: reportCsv(report, texts), parquet: await reportParquet(ports.session, report, texts), rows: rows.length });
   }
@@ -203,16 +205,12 @@ function expandedSlots(template: SqlTemplate, views: ReadonlyMap<string, SqlTemp
   return [...slots];
 }
 
-/** The file-pruning windows of the input tables for a month and its events. */
-export async function settlementWindows(
-  ports: LakePorts, month: string, partners: Record<string, string>, inputs: readonly PinnedInput[],
-): Promise<SettlementManifest['parameters']['windows']> {
-  const bounds = Object.values(partners).map((zone) => monthWindowUtc(month, zone));
-  let fromMs = Math.min(...bounds.map((b) => b.startMs));
-  const toMs = Math.max(...bounds.map((b) => b.endMs));
-  const drStart = await drWindowStartMs(ports, inputs);
-  if (drStart !== undefined) fromMs = Math.min(fromMs, drStart);
-  return { [METER_READINGS.name]: { column: 'interval_start', from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() } };
+/** The file-pruning window of meter_readings: the run's calendar, first period to last. */
+export function settlementWindows(calendar: readonly SettlementPeriod[]): SettlementManifest['parameters']['windows'] {
+  const starts = calendar.map((p) => p.periodStart.getTime());
+  const from = new Date(Math.min(...starts)).toISOString();
+  const to = new Date(Math.max(...starts) + 1_800_000).toISOString();
+  return { [METER_READINGS.name]: { column: 'interval_start', from, to } };
 }
 
 /** Settle a month; see the module comment. */
@@ -234,10 +232,10 @@ export async function settleMonth(ports: LakePorts, opts: SettleOptions): Promis
   for (const input of pinnedAt) await openTable(ports.catalog, input.table, ports.io).setRef(runId, { ...tagRefOptions(runId), snapshotId: BigInt(input.snapshotId) });
   const inputs = pinnedAt.map((i) => ({ ...i, tag: runId }));
   const reports = reportsFor(inputs);
-  const calendar = Object.entries(partners).sort(([a], [b]) => a.localeCompare(b)).flatMap(([partner, zone]) => settlementPeriods(partner, zone, opts.month));
-  const windows = await settlementWindows(ports, opts.month, partners, inputs);
+  const calendar = settlementCalendar(partners, opts.month, reports.some((r) => r.derive) ? await drLookbackFromDay(ports, inputs, opts.month) : undefined);
+  const windows = settlementWindows(calendar);
   const outputs = await withSettlementEngine(ports, { calendar, windows: parseWindows(windows), views: settlementViews() },
-    (engine) => renderReports(ports, engine, reports, inputs, SQL_ROOT, opts.onProgress));
+    (engine) => renderReports(ports, engine, opts.month, reports, inputs, SQL_ROOT, opts.onProgress));
 
   opts.onProgress?.('writing the audit files');
   const dir = `${AUDIT_PREFIX}/${runId}`;
@@ -263,6 +261,12 @@ export async function settleMonth(ports: LakePorts, opts: SettleOptions): Promis
   await appendSettlementRun(ports, manifest, manifestKey, sha256Hex(manifestBytes));
   return { runId, manifest, manifestKey };
 }
+
+/** The parameters every settlement SQL file may declare. */
+const monthParams = (month: string) => {
+  const days = daysOfMonth(month);
+  return { month_first: days[0], month_last: days[days.length - 1] };
+};
 
 /** The manifest's windows as epoch ms. */
 export function parseWindows(windows: SettlementManifest['parameters']['windows']) {

@@ -32,13 +32,16 @@ export interface SettlementEngineOptions {
 export async function withSettlementEngine<T>(ports: LakePorts, opts: SettlementEngineOptions, work: (engine: QueryEngine) => Promise<T>): Promise<T> {
   const created: string[] = [];
   const calendar = scratchName(CALENDAR_SLOT);
-  await ports.session.run(`CREATE TEMP TABLE ${calendar} (partner VARCHAR, settlement_day DATE, period INTEGER, period_start TIMESTAMPTZ)`);
+  await ports.session.run(`CREATE TEMP TABLE ${calendar} (partner VARCHAR, settlement_day DATE, period INTEGER, period_start TIMESTAMPTZ, local_hour INTEGER, is_business_day BOOLEAN, in_month BOOLEAN)`);
   const appender = await ports.session.connection.createAppender(calendar, 'main', 'temp');
   for (const p of opts.calendar) {
     appender.appendVarchar(p.partner);
     appender.appendVarchar(p.settlementDay);
     appender.appendInteger(p.period);
     appender.appendVarchar(p.periodStart.toISOString());
+    appender.appendInteger(p.localHour);
+    appender.appendBoolean(p.isBusinessDay);
+    appender.appendBoolean(p.inMonth);
     appender.endRow();
   }
   appender.closeSync();
