@@ -43,19 +43,24 @@ hours AS (
   SELECT h.hour FROM (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12), (13), (14), (15), (16), (17),
     (18), (19), (20), (21), (22), (23)) AS h (hour)
 ),
-roles AS (
-  SELECT ev.event_id, en.meter_id, ev.partner, ev.event_day, h.hour,
-    CASE WHEN h.hour >= ev.start_hour THEN 'event' ELSE 'adjust' END AS role
-  FROM events ev
-  JOIN {{dr_enrollments}} en ON en.program = ev.program
-  CROSS JOIN hours h
-  WHERE (h.hour >= ev.start_hour AND h.hour < ev.end_hour) OR (h.hour >= ev.start_hour - 4 AND h.hour < ev.start_hour - 1)
-),
 hourly AS (
   SELECT mp.partner, mp.meter_id, mp.settlement_day AS day, mp.local_hour AS hour,
     sum(mp.nano_kwh_actual + mp.nano_kwh_estimated + mp.nano_kwh_substituted) AS nano_kwh
   FROM {{settlement_meter_periods}} mp
   GROUP BY mp.partner, mp.meter_id, mp.settlement_day, mp.local_hour
+),
+partner_meters AS (
+  -- An event settles the enrolled meters of its partner: those with readings from it in the run's calendar.
+  SELECT DISTINCT hr.partner, hr.meter_id FROM hourly hr
+),
+roles AS (
+  SELECT ev.event_id, en.meter_id, ev.partner, ev.event_day, h.hour,
+    CASE WHEN h.hour >= ev.start_hour THEN 'event' ELSE 'adjust' END AS role
+  FROM events ev
+  JOIN {{dr_enrollments}} en ON en.program = ev.program
+  JOIN partner_meters pm ON pm.partner = ev.partner AND pm.meter_id = en.meter_id
+  CROSS JOIN hours h
+  WHERE (h.hour >= ev.start_hour AND h.hour < ev.end_hour) OR (h.hour >= ev.start_hour - 4 AND h.hour < ev.start_hour - 1)
 ),
 baseline AS (
   SELECT ro.event_id, ro.meter_id, ro.hour, sum(hr.nano_kwh) AS nano_sum, count(hr.nano_kwh) AS days_with_data
