@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { registerAthenaDdl } from './local/commands/athena-ddl';
 import { registerAudit } from './local/commands/audit';
+import { registerDrLoad } from './local/commands/dr-load';
 import { registerGenerate } from './local/commands/generate';
 import { registerHistory } from './local/commands/history';
 import { registerIngest } from './local/commands/ingest';
@@ -31,7 +32,7 @@ export function buildCli(): Command {
     // Commander errors are thrown to main (which maps them to exit codes), never process.exit.
     // Set before the subcommands are added, which inherit it.
     .exitOverride();
-  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerTags, registerSnapshot, registerMaintain, registerQuery, registerAthenaDdl, registerSettle, registerAudit]) {
+  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerTags, registerSnapshot, registerMaintain, registerQuery, registerAthenaDdl, registerSettle, registerAudit, registerDrLoad]) {
     register(program);
   }
   return program;

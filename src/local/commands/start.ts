@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { runDailySnapshot } from '../../pipeline/snapshot';
 import { runDemoIngest } from '../demo-run';
+import { loadDemoDrReference } from '../demo-dr';
 import { dailyHooks } from '../../pipeline/daily-hooks';
 import { openTable } from '../../catalog/open-table';
 import { integerAtLeast } from '../option-parsers';
@@ -20,6 +21,7 @@ export function registerStart(program: Command): void {
     .action(async (opts, cmd: Command) => withLake(cmd, async (lake) => {
       const started = Date.now();
       out(`meterlake: lake at ${lake.dir}`);
+      await loadDemoDrReference(lake, opts);
       const totals = await runDemoIngest(lake, {
         ...opts,
         // The daily run after each demo day, as the schedule would trigger it. Catching up two months
@@ -42,6 +44,7 @@ export function registerStart(program: Command): void {
       out('  npx meterlake history meter_readings');
       out('  npx meterlake tags --table meter_readings');
       if (tags.length) out(`  npx meterlake query "SELECT count(*) FROM meter_readings" --as-of ${tags[Math.floor(tags.length / 2)]}`);
+      out('  npx meterlake settle --month 2021-02 && npx meterlake audit list');
       out('  npx meterlake ingest my-readings.csv --source default');
       out('  npx meterlake sources');
     }));
