@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { openTable } from '../../catalog/open-table';
 import { scratchName, sqlIdent } from '../../engine/duckdb-session';
-import type { LakePorts } from '../ports';
+import { auditStore, type LakePorts } from '../ports';
 import { registerTableView } from '../table-files';
 import { METER_READINGS, READINGS_HISTORY } from '../tables';
 import { sha256Hex } from './report-files';
@@ -35,12 +35,12 @@ export interface AuditRun {
 export async function openAuditRun(ports: LakePorts, runId: string): Promise<AuditRun> {
   if (!RUN_ID.test(runId)) throw new AuditError(`'${runId}' is not a settlement run id (settlement-YYYY-MM-rN); \`meterlake audit list\` lists them`);
   const dir = `${AUDIT_PREFIX}/${runId}`;
-  if (!(await ports.store.head(`${dir}/${MANIFEST_FILE}`))) {
-    const claimed = await ports.store.head(`${dir}/run.json`);
+  if (!(await auditStore(ports).head(`${dir}/${MANIFEST_FILE}`))) {
+    const claimed = await auditStore(ports).head(`${dir}/run.json`);
     throw new AuditError(claimed ? `run ${runId} has no ${MANIFEST_FILE}: it did not finish` : `no settlement run ${runId} in ${AUDIT_PREFIX}/; \`meterlake audit list\` lists the runs`);
   }
-  const manifest = JSON.parse((await ports.store.get(`${dir}/${MANIFEST_FILE}`)).toString('utf8')) as SettlementManifest;
-  return { manifest, read: (file) => ports.store.get(`${dir}/${file}`) };
+  const manifest = JSON.parse((await auditStore(ports).get(`${dir}/${MANIFEST_FILE}`)).toString('utf8')) as SettlementManifest;
+  return { manifest, read: (file) => auditStore(ports).get(`${dir}/${file}`) };
 }
 
 /** A stored file of the run, checked against the manifest's SHA-256 (a changed audit file is an error). */
@@ -252,10 +252,10 @@ export type RunListing = {
 /** Every run in the audit folder: finished ones from settlement_runs, claimed ones without a manifest as incomplete. */
 export async function listRuns(ports: LakePorts): Promise<RunListing[]> {
   const runs = new Map<string, RunListing>();
-  for await (const o of ports.store.list(`${AUDIT_PREFIX}/`)) {
+  for await (const o of auditStore(ports).list(`${AUDIT_PREFIX}/`)) {
     const [, runId, file] = o.key.split('/');
     if (!RUN_ID.test(runId ?? '') || file !== 'run.json') continue;
-    const claim = JSON.parse((await ports.store.get(o.key)).toString('utf8')) as { month: string; as_of: string; claimed_at: string };
+    const claim = JSON.parse((await auditStore(ports).get(o.key)).toString('utf8')) as { month: string; as_of: string; claimed_at: string };
     runs.set(runId, { run_id: runId, month: claim.month, as_of: claim.as_of, status: 'incomplete', settled_at: '' });
   }
   if (await ports.catalog.tableExists(SETTLEMENT_RUNS.name)) {

@@ -15,7 +15,7 @@ import { REPO_ROOT } from '../../repo-root';
 import type { TableMetadata } from '../../iceberg/types';
 import { resolveLakeVersions } from '../as-of';
 import { isDailyTag, tagRefOptions } from '../maintenance/tag-policy';
-import type { LakePorts } from '../ports';
+import { auditStore, type LakePorts } from '../ports';
 import { METER_READINGS, READINGS_HISTORY } from '../tables';
 import { daysOfMonth, parseSettlementMonth, settlementCalendar, type SettlementPeriod } from './calendar';
 import { DR_INPUT_TABLES, drLookbackFromDay } from './dr';
@@ -120,14 +120,14 @@ async function pinInputs(ports: LakePorts, asOf: string): Promise<PinnedInput[]>
 /** The next free run id of the month, claimed by a put-if-absent of its run.json (two runs never share one). */
 async function claimRunId(ports: LakePorts, month: string, claim: object): Promise<string> {
   let n = 0;
-  for await (const o of ports.store.list(`${AUDIT_PREFIX}/settlement-${month}-r`)) {
+  for await (const o of auditStore(ports).list(`${AUDIT_PREFIX}/settlement-${month}-r`)) {
     const match = RUN_ID.exec(o.key.split('/')[1] ?? '');
     if (match && match[1] === month) n = Math.max(n, Number(match[2]));
   }
   for (;;) {
     n += 1;
     const runId = `settlement-${month}-r${n}`;
-    if (await ports.store.putIfAbsent(`${AUDIT_PREFIX}/${runId}/run.json`, `${JSON.stringify({ run_id: runId, ...claim }, null, 2)}\n`)) return runId;
+    if (await auditStore(ports).putIfAbsent(`${AUDIT_PREFIX}/${runId}/run.json`, `${JSON.stringify({ run_id: runId, ...claim }, null, 2)}\n`)) return runId;
   }
 }
 
@@ -240,7 +240,7 @@ export async function settleMonth(ports: LakePorts, opts: SettleOptions): Promis
   opts.onProgress?.('writing the audit files');
   const dir = `${AUDIT_PREFIX}/${runId}`;
   const put = async (file: string, bytes: Buffer, rows?: number): Promise<ManifestFile> => {
-    await ports.store.put(`${dir}/${file}`, bytes);
+    await auditStore(ports).put(`${dir}/${file}`, bytes);
     return { file, sha256: sha256Hex(bytes), bytes: bytes.length, ...(rows === undefined ? {} : { rows }) };
   };
   const sql: ManifestFile[] = [];
@@ -257,7 +257,7 @@ export async function settleMonth(ports: LakePorts, opts: SettleOptions): Promis
   };
   const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
   const manifestKey = `${dir}/${MANIFEST_FILE}`;
-  if (!(await ports.store.putIfAbsent(manifestKey, manifestBytes))) throw new SettlementError(`${manifestKey} exists already; run ids are never reused`);
+  if (!(await auditStore(ports).putIfAbsent(manifestKey, manifestBytes))) throw new SettlementError(`${manifestKey} exists already; run ids are never reused`);
   await appendSettlementRun(ports, manifest, manifestKey, sha256Hex(manifestBytes));
   return { runId, manifest, manifestKey };
 }
