@@ -9,6 +9,8 @@ export const ENV = {
   glueDatabase: 'METERLAKE_GLUE_DATABASE',
   commitQueueUrl: 'METERLAKE_COMMIT_QUEUE_URL',
   athenaWorkgroup: 'METERLAKE_ATHENA_WORKGROUP',
+  auditBucket: 'METERLAKE_AUDIT_BUCKET',
+  sourceRevision: 'METERLAKE_SOURCE_REVISION',
   region: 'AWS_REGION',
   functionMemoryMb: 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
 } as const;
@@ -20,6 +22,8 @@ export const FUNCTION_SETTINGS = {
   ingest: ['region', 'lakeBucket', 'landingBucket', 'glueDatabase', 'commitQueueUrl'],
   /** commit, daily-*, maintenance, catalog-tables: the lake and its catalog. */
   lake: ['region', 'lakeBucket', 'glueDatabase'],
+  /** settle: the lake, its catalog and the Object-Lock audit bucket; the deployed code's git revision for manifests. */
+  settlement: ['region', 'lakeBucket', 'glueDatabase', 'auditBucket', 'sourceRevision'],
   /** athena-views: DDL through Athena. */
   athena: ['region', 'glueDatabase', 'athenaWorkgroup'],
 } as const satisfies Record<string, readonly EnvironmentSetting[]>;
@@ -36,6 +40,7 @@ export const FUNCTION_KINDS = {
   maintenance: 'lake',
   'catalog-tables': 'lake',
   'athena-views': 'athena',
+  settle: 'settlement',
 } as const satisfies Record<string, FunctionKind>;
 export type FunctionName = keyof typeof FUNCTION_KINDS;
 
