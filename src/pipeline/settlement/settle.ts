@@ -11,7 +11,8 @@ import { openTable } from '../../catalog/open-table';
 import type { QueryEngine } from '../../engine/query-engine';
 import { loadSqlTemplate, SQL_ROOT, type SqlTemplate } from '../../engine/sql-template';
 import { SnapshotNotFoundError } from '../../iceberg/errors';
-import { REPO_ROOT } from '../../repo-root';
+// Inlined by the bundlers (the CLI build and the Lambda bundles carry no package.json).
+import packageJson from '../../../package.json';
 import type { TableMetadata } from '../../iceberg/types';
 import { resolveLakeVersions } from '../as-of';
 import { isDailyTag, tagRefOptions } from '../maintenance/tag-policy';
@@ -88,7 +89,6 @@ export interface SettlementRunResult {
   readonly manifestKey: string;
 }
 
-const packageVersion = () => (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The latest daily tag of meter_readings (by date), or a SettlementError when there is none. */
 function latestDailyTag(m: TableMetadata): string {
@@ -251,7 +251,7 @@ export async function settleMonth(ports: LakePorts, opts: SettleOptions): Promis
     outputFiles.push(await put(`${o.report.name}.csv`, o.csv, o.rows), await put(`${o.report.name}.parquet`, o.parquet, o.rows));
   }
   const manifest: SettlementManifest = {
-    run_id: runId, month: opts.month, as_of: asOf, package_version: packageVersion(), source_revision: opts.sourceRevision,
+    run_id: runId, month: opts.month, as_of: asOf, package_version: packageJson.version, source_revision: opts.sourceRevision,
     parameters: { month: opts.month, partners, windows }, sql, inputs, input_files: inputFiles, outputs: outputFiles,
     settled_at: new Date(ports.now()).toISOString(),
   };
