@@ -12,8 +12,8 @@ import { auditStore, type LakePorts } from '../ports';
 import { registerTableView } from '../table-files';
 import { METER_READINGS, READINGS_HISTORY } from '../tables';
 import { sha256Hex } from './report-files';
-import { AUDIT_PREFIX, CALENDAR_FILE, MANIFEST_FILE, parseCalendarCsv, parseWindows, renderReports, type ManifestFile, type PinnedInput, type SettlementManifest } from './settle';
-import { DR_REPORTS, ENERGY_REPORTS, settlementViews } from './reports';
+import { AUDIT_PREFIX, CALENDAR_FILE, engineViews, MANIFEST_FILE, parseCalendarCsv, parseWindows, renderReports, type ManifestFile, type PinnedInput, type SettlementManifest } from './settle';
+import { DR_REPORTS, ENERGY_REPORTS } from './reports';
 import { withSettlementEngine } from './settlement-engine';
 import { SETTLEMENT_RUNS } from './settlement-tables';
 
@@ -100,7 +100,7 @@ export async function verifyRun(ports: LakePorts, run: AuditRun, onProgress?: (s
     const calendar = parseCalendarCsv((await readChecked(run, calendarEntry)).toString('utf8'));
     const names = new Set(manifest.outputs.map((o) => o.file.replace(/\.(csv|parquet)$/, '')));
     const reports = [...ENERGY_REPORTS, ...DR_REPORTS].filter((r) => names.has(r.name));
-    const outputs = await withSettlementEngine(ports, { calendar, windows: parseWindows(manifest.parameters.windows), views: settlementViews(sqlRoot) },
+    const outputs = await withSettlementEngine(ports, { calendar, windows: parseWindows(manifest.parameters.windows), ...engineViews(sqlRoot, manifest.inputs) },
       (engine) => renderReports(ports, engine, manifest.month, reports, manifest.inputs, sqlRoot, onProgress));
     const rerun = new Map<string, Buffer>(outputs.flatMap((o) => [[`${o.report.name}.csv`, o.csv], [`${o.report.name}.parquet`, o.parquet]]));
     const files: FileVerdict[] = [];

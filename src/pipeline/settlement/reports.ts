@@ -50,6 +50,11 @@ export const DR_REPORTS: readonly SettlementReport[] = [
   },
 ];
 
+/** The settlement's own views (settlement/views): each computed once per run and shared by the reports. */
+export function settlementOwnViews(sqlRoot = SQL_ROOT): string[] {
+  return [...loadSqlTemplates(path.join(sqlRoot, 'settlement', 'views')).keys()];
+}
+
 /**
  * The views the settlement SQL may read: the analysts' (`views/`) and the settlement's own
  * (`settlement/views/`) under a SQL root — the repository's, or a run's stored copy when verifying.

@@ -21,7 +21,7 @@ import { METER_READINGS, READINGS_HISTORY } from '../tables';
 import { daysOfMonth, parseSettlementMonth, settlementCalendar, type SettlementPeriod } from './calendar';
 import { DR_INPUT_TABLES, drLookbackFromDay } from './dr';
 import { reportCsv, reportParquet, reportTexts, sha256Hex, type SettlementReport } from './report-files';
-import { DR_REPORTS, ENERGY_REPORTS, settlementViews } from './reports';
+import { DR_REPORTS, ENERGY_REPORTS, settlementOwnViews, settlementViews } from './reports';
 import { appendSettlementRun } from './settlement-runs';
 import { withSettlementEngine } from './settlement-engine';
 
@@ -234,7 +234,7 @@ export async function settleMonth(ports: LakePorts, opts: SettleOptions): Promis
   const reports = reportsFor(inputs);
   const calendar = settlementCalendar(partners, opts.month, reports.some((r) => r.derive) ? await drLookbackFromDay(ports, inputs, opts.month) : undefined);
   const windows = settlementWindows(calendar);
-  const outputs = await withSettlementEngine(ports, { calendar, windows: parseWindows(windows), views: settlementViews() },
+  const outputs = await withSettlementEngine(ports, { calendar, windows: parseWindows(windows), ...engineViews(SQL_ROOT, inputs) },
     (engine) => renderReports(ports, engine, opts.month, reports, inputs, SQL_ROOT, opts.onProgress));
 
   opts.onProgress?.('writing the audit files');
@@ -260,6 +260,11 @@ export async function settleMonth(ports: LakePorts, opts: SettleOptions): Promis
   if (!(await auditStore(ports).putIfAbsent(manifestKey, manifestBytes))) throw new SettlementError(`${manifestKey} exists already; run ids are never reused`);
   await appendSettlementRun(ports, manifest, manifestKey, sha256Hex(manifestBytes));
   return { runId, manifest, manifestKey };
+}
+
+/** The views, the ones computed once per run, and the pins those read: the engine options of a run from a SQL root. */
+export function engineViews(sqlRoot: string, inputs: readonly PinnedInput[]) {
+  return { views: settlementViews(sqlRoot), materialize: settlementOwnViews(sqlRoot), pins: Object.fromEntries(inputs.map((i) => [i.table, BigInt(i.snapshotId)])) };
 }
 
 /** The parameters every settlement SQL file may declare. */

@@ -7,7 +7,7 @@ import { openTable } from '../../catalog/open-table';
 import { scratchName, sqlIdent } from '../../engine/duckdb-session';
 import { DuckDbQueryEngine } from '../../engine/duckdb-query-engine';
 import type { QueryEngine, TableVersion } from '../../engine/query-engine';
-import type { SqlTemplate } from '../../engine/sql-template';
+import { expandViews, renderSql, type SqlTemplate } from '../../engine/sql-template';
 import type { Predicate } from '../../iceberg/expressions';
 import type { LakePorts } from '../ports';
 import { registerTableView } from '../table-files';
@@ -26,6 +26,13 @@ export interface SettlementEngineOptions {
   readonly windows?: Readonly<Record<string, { column: string; fromMs: number; toMs: number }>>;
   /** The views slots may name (settlementViews of the SQL root the run uses). */
   readonly views: ReadonlyMap<string, SqlTemplate>;
+  /**
+   * Views computed once per run into a temp table that every report reads (the per-meter, per-period
+   * aggregate all reports share), instead of being inlined into, and recomputed by, each report.
+   */
+  readonly materialize?: readonly string[];
+  /** The pinned snapshot of each table, for the tables the materialized views read. */
+  readonly pins?: Readonly<Record<string, bigint>>;
 }
 
 /** Run `work` with a QueryEngine for settlement SQL; the scratch relations are dropped afterwards. */
@@ -46,8 +53,23 @@ export async function withSettlementEngine<T>(ports: LakePorts, opts: Settlement
   }
   appender.closeSync();
   const relations = new Map<string, string>();
+  const materialize = new Set(opts.materialize ?? []);
+  const inlined = new Map([...opts.views].filter(([name]) => !materialize.has(name)));
+  const materialized = new Map<string, string>();
+  const materializeView = async (slot: string): Promise<string> => {
+    let name = materialized.get(slot);
+    if (name) return name;
+    const expanded = expandViews(opts.views.get(slot)!, inlined);
+    const names = new Map<string, string>();
+    for (const inner of expanded.slots) names.set(inner, await resolveSlot(inner, opts.pins?.[inner]));
+    name = scratchName(`settle_${slot}`);
+    await ports.session.run(`CREATE TEMP TABLE ${sqlIdent(name)} AS ${renderSql(expanded, { table: (s) => sqlIdent(names.get(s)!) }).sql}`);
+    materialized.set(slot, name);
+    return name;
+  };
   const resolveSlot = async (slot: string, version?: TableVersion): Promise<string> => {
     if (slot === CALENDAR_SLOT) return calendar;
+    if (materialize.has(slot)) return materializeView(slot);
     if (version === undefined) throw new UnpinnedInputError(`settlement SQL reads ${slot}, which the run did not pin to a snapshot`);
     const key = `${slot}@${String(version)}`;
     let name = relations.get(key);
@@ -65,8 +87,9 @@ export async function withSettlementEngine<T>(ports: LakePorts, opts: Settlement
     return name;
   };
   try {
-    return await work(new DuckDbQueryEngine({ session: ports.session, resolveSlot, views: opts.views }));
+    return await work(new DuckDbQueryEngine({ session: ports.session, resolveSlot, views: inlined }));
   } finally {
+    for (const name of materialized.values()) await ports.session.run(`DROP TABLE IF EXISTS ${sqlIdent(name)}`);
     for (const name of created) await ports.session.run(`DROP VIEW IF EXISTS ${sqlIdent(name)}`);
     await ports.session.run(`DROP TABLE IF EXISTS ${calendar}`);
   }
