@@ -7,9 +7,11 @@ import { Ingest } from './constructs/ingest';
 import { Jobs } from './constructs/jobs';
 import { LambdaRuntime } from './constructs/lambda-runtime';
 import { Monitoring } from './constructs/monitoring';
+import { Settlement } from './constructs/settlement';
 import { Storage } from './constructs/storage';
 import { Streaming } from './constructs/streaming';
 import { acknowledgeStackFindings } from './nag-acknowledgements';
+import { sourceRevision } from '../src/local/source-revision';
 
 /** Props of the whole deployment. */
 export interface MeterlakeStackProps extends StackProps {
@@ -37,6 +39,7 @@ export class MeterlakeStack extends Stack {
   public readonly streaming?: Streaming;
   public readonly jobs: Jobs;
   public readonly analytics: Analytics;
+  public readonly settlement: Settlement;
   public readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: MeterlakeStackProps) {
@@ -107,12 +110,16 @@ export class MeterlakeStack extends Stack {
       removalPolicy,
     });
 
+    this.settlement = new Settlement(this, 'Settlement', {
+      runtime, lakeBucket, auditBucket: this.storage.auditBucket, key, databaseName, sourceRevision: sourceRevision(), removalPolicy,
+    });
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       key: messagingKey,
       alertEmail: config.alertEmail,
       functions: runtime.functions,
       deadLetterQueues: [this.ingest.ingestDeadLetterQueue, this.ingest.commitDeadLetterQueue, ...(this.streaming ? [this.streaming.onFailureQueue] : [])],
-      stateMachines: [this.jobs.dailyStateMachine],
+      stateMachines: [this.jobs.dailyStateMachine, this.settlement.stateMachine],
     });
 
     this.addOperatorOutputs();
@@ -130,6 +137,7 @@ export class MeterlakeStack extends Stack {
       IngestDeadLetterQueueArn: [this.ingest.ingestDeadLetterQueue.queueArn, 'Landing events that failed 5 times: replay with aws sqs start-message-move-task'],
       CommitDeadLetterQueueArn: [this.ingest.commitDeadLetterQueue.queueArn, 'Commit requests that failed 5 times: replay with aws sqs start-message-move-task'],
       DailyStateMachineArn: [this.jobs.dailyStateMachine.stateMachineArn, 'The daily run: start it by hand with {"runDate":"YYYY-MM-DD"}'],
+      SettlementStateMachineArn: [this.settlement.stateMachine.stateMachineArn, 'The monthly settlement: start it by hand with {"month":"YYYY-MM"}'],
       AlarmTopicArn: [this.monitoring.topic.topicArn, 'Alarms are published here'],
     };
     for (const [id, [value, description]] of Object.entries(outputs)) new CfnOutput(this, id, { value, description });

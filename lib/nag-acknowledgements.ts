@@ -14,7 +14,7 @@ export function acknowledgeStackFindings(stack: MeterlakeStack): void {
   // Object keys in the buckets are chosen at run time (Iceberg data and metadata files named by UUID,
   // staged requests by batch id), so object actions name the bucket's objects. The actions are only
   // the ones S3Store calls (lib/grants.ts), and each function gets only the buckets it uses.
-  for (const bucket of [stack.storage.lakeBucket, stack.storage.landingBucket, stack.analytics.resultsBucket]) {
+  for (const bucket of [stack.storage.lakeBucket, stack.storage.landingBucket, stack.analytics.resultsBucket, stack.storage.auditBucket]) {
     ack(stack, `AwsSolutions-IAM5[Resource::${arn(bucket)}/*]`, `Object keys in ${bucket.node.path} are generated at run time; the grant is limited to the S3Store actions on this bucket.`);
   }
   // The pipeline's tables are created in the one database at deploy time and by name at run time.
@@ -35,6 +35,11 @@ export function acknowledgeStackFindings(stack: MeterlakeStack): void {
     ack(daily.role, `AwsSolutions-IAM5[Resource::${arn(fn)}:*]`, `The daily run invokes ${fn.node.id} (any version); the grant names that one function.`);
   }
   ack(daily.role, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray tracing and CloudWatch Logs delivery for the state machine: those actions support no resource-level permissions.');
+
+  // The monthly settlement's role invokes its one function.
+  const settlement = stack.settlement.stateMachine;
+  ack(settlement.role, `AwsSolutions-IAM5[Resource::${arn(stack.settlement.settleFunction)}:*]`, 'The monthly settlement invokes the settle function (any version); the grant names that one function.');
+  ack(settlement.role, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray tracing and CloudWatch Logs delivery for the state machine: those actions support no resource-level permissions.');
 
   // CDK-provided functions: the custom resource framework, the S3 notification and auto-delete handlers.
   for (const [provider, onEvent] of [[stack.catalog.tablesProvider, stack.catalog.tablesFunction], [stack.analytics.viewsProvider, stack.analytics.viewsFunction]] as const) {

@@ -1,10 +1,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { registerAthenaDdl } from './local/commands/athena-ddl';
+import { registerAudit } from './local/commands/audit';
+import { registerDrLoad } from './local/commands/dr-load';
 import { registerGenerate } from './local/commands/generate';
 import { registerHistory } from './local/commands/history';
 import { registerIngest } from './local/commands/ingest';
 import { registerMaintain } from './local/commands/maintain';
 import { registerQuery } from './local/commands/query';
+import { registerSettle } from './local/commands/settle';
 import { registerSnapshot } from './local/commands/snapshot';
 import { registerSources } from './local/commands/sources';
 import { registerStart } from './local/commands/start';
@@ -30,7 +33,7 @@ export function buildCli(): Command {
     // Commander errors are thrown to main (which maps them to exit codes), never process.exit.
     // Set before the subcommands are added, which inherit it.
     .exitOverride();
-  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerTags, registerSnapshot, registerStream, registerMaintain, registerQuery, registerAthenaDdl]) {
+  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerTags, registerSnapshot, registerStream, registerMaintain, registerQuery, registerAthenaDdl, registerSettle, registerAudit, registerDrLoad]) {
     register(program);
   }
   return program;

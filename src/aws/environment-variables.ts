@@ -10,6 +10,8 @@ export const ENV = {
   commitQueueUrl: 'METERLAKE_COMMIT_QUEUE_URL',
   athenaWorkgroup: 'METERLAKE_ATHENA_WORKGROUP',
   deviceStateTable: 'METERLAKE_DEVICE_STATE_TABLE',
+  auditBucket: 'METERLAKE_AUDIT_BUCKET',
+  sourceRevision: 'METERLAKE_SOURCE_REVISION',
   region: 'AWS_REGION',
   functionMemoryMb: 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
 } as const;
@@ -21,6 +23,8 @@ export const FUNCTION_SETTINGS = {
   ingest: ['region', 'lakeBucket', 'landingBucket', 'glueDatabase', 'commitQueueUrl'],
   /** commit, daily-*, maintenance, catalog-tables: the lake and its catalog. */
   lake: ['region', 'lakeBucket', 'glueDatabase'],
+  /** settle: the lake, its catalog and the Object-Lock audit bucket; the deployed code's git revision for manifests. */
+  settlement: ['region', 'lakeBucket', 'glueDatabase', 'auditBucket', 'sourceRevision'],
   /** athena-views: DDL through Athena. */
   athena: ['region', 'glueDatabase', 'athenaWorkgroup'],
   /** stream: MSK records → the lake's staged files, the device-state table, the commit queue. */
@@ -40,6 +44,7 @@ export const FUNCTION_KINDS = {
   'catalog-tables': 'lake',
   'athena-views': 'athena',
   stream: 'stream',
+  settle: 'settlement',
 } as const satisfies Record<string, FunctionKind>;
 export type FunctionName = keyof typeof FUNCTION_KINDS;
 

@@ -36,6 +36,8 @@ export interface MeterlakeEnvironment {
   readonly commitQueueUrl?: string;
   readonly athenaWorkgroup?: string;
   readonly deviceStateTable?: string;
+  readonly auditBucket?: string;
+  readonly sourceRevision?: string;
   /** The Lambda's memory in MB; undefined outside Lambda. */
   readonly functionMemoryMb?: number;
 }
@@ -79,6 +81,8 @@ export function readEnvironment(functionName: FunctionName, env: Env = process.e
     commitQueueUrl: value('commitQueueUrl'),
     athenaWorkgroup: value('athenaWorkgroup'),
     deviceStateTable: value('deviceStateTable'),
+    auditBucket: value('auditBucket'),
+    sourceRevision: value('sourceRevision'),
     functionMemoryMb: memory === undefined ? undefined : Number(memory),
   };
 }
@@ -89,6 +93,9 @@ function required(environment: MeterlakeEnvironment, setting: EnvironmentSetting
   if (typeof v !== 'string') throw new MissingEnvironmentError([ENV[setting]], environment.functionName);
   return v;
 }
+
+/** The git revision the deployed code was built from (settle). */
+export const sourceRevision = (environment: MeterlakeEnvironment): string => required(environment, 'sourceRevision');
 
 /** The FIFO commit queue's URL (ingest). */
 export const commitQueueUrl = (environment: MeterlakeEnvironment): string => required(environment, 'commitQueueUrl');
@@ -152,6 +159,7 @@ async function buildLakePorts(environment: MeterlakeEnvironment): Promise<LakePo
   return {
     store,
     ...(environment.landingBucket ? { landing: new S3Store({ bucket: environment.landingBucket, client: s3 }) } : {}),
+    ...(environment.auditBucket ? { audit: new S3Store({ bucket: environment.auditBucket, client: s3 }) } : {}),
     io,
     catalog: new GlueCatalog({
       glue: glueClient(environment.connection), database: glueDatabase(environment), warehouse: `${store.url}/warehouse`, io,

@@ -1,3 +1,4 @@
+import { demoDrLoadFactor } from './dr-plan';
 import { bstPeriod, isAmbiguousLondon } from './london-time';
 import type { MeterPlan } from './meter-plan';
 import { DAY_MS, MINUTE_MS, type ResolvedDemoOptions } from './options';
@@ -103,6 +104,8 @@ export function meterDayReadings(options: ResolvedDemoOptions, meter: MeterPlan,
     let value = meanSlotWh * shape * season * Math.exp(sigma * rng.normal() - (sigma * sigma) / 2);
     // Kettles and ovens: short spikes on top of the smooth profile.
     if (rng.next() < 0.02 * slotsPerInterval) value += 150 + 600 * rng.next();
+    // Demand-response events: enrolled meters cut their load (no random draw, so other numbers stay).
+    value *= demoDrLoadFactor(options, meter, localMs);
     wh[i] = Math.max(0, Math.round(value));
     const qualityDraw = rng.next();
     if (meter.source !== 'octopus') {

@@ -13,6 +13,11 @@ export interface LakePorts {
    * landing bucket is its own. @default store
    */
   landing?: ObjectStore;
+  /**
+   * Where settlement runs write their reports and manifests (`audit/<run id>/`). In AWS the
+   * Object-Lock audit bucket; locally the lake folder. @default store
+   */
+  audit?: ObjectStore;
   io: FileIO;
   catalog: Catalog;
   session: DuckDbSession;
@@ -25,3 +30,6 @@ export interface LakePorts {
 
 /** The store landing objects are read from. */
 export const landingStore = (ports: LakePorts): ObjectStore => ports.landing ?? ports.store;
+
+/** The store settlement audit files are written to and read from. */
+export const auditStore = (ports: LakePorts): ObjectStore => ports.audit ?? ports.store;

@@ -37,7 +37,7 @@ describe('Monitoring', () => {
   });
 
   test('every function has an Errors alarm', () => {
-    expect(app.stack.runtime.functions).toHaveLength(9);
+    expect(app.stack.runtime.functions).toHaveLength(10);
     for (const fn of app.stack.runtime.functions) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'Errors',

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { runDailySnapshot } from '../../pipeline/snapshot';
 import { runDemoIngest } from '../demo-run';
+import { loadDemoDrReference } from '../demo-dr';
 import { dailyHooks } from '../../pipeline/daily-hooks';
 import { openTable } from '../../catalog/open-table';
 import { integerAtLeast } from '../option-parsers';
@@ -26,6 +27,7 @@ export function registerStart(program: Command): void {
       const started = Date.now();
       out(`meterlake: lake at ${lake.dir}`);
       let lastDay: string | undefined;
+      await loadDemoDrReference(lake, opts);
       const totals = await runDemoIngest(lake, {
         ...opts,
         // The daily run after each demo day, as the schedule would trigger it. Catching up two months
@@ -54,6 +56,7 @@ export function registerStart(program: Command): void {
       out('  npx meterlake history meter_readings');
       out('  npx meterlake tags --table meter_readings');
       if (tags.length) out(`  npx meterlake query "SELECT count(*) FROM meter_readings" --as-of ${tags[Math.floor(tags.length / 2)]}`);
+      out('  npx meterlake settle --month 2021-02 && npx meterlake audit list');
       out('  npx meterlake ingest my-readings.csv --source default');
       out('  npx meterlake sources');
       out('  npx meterlake query "SELECT * FROM device_energy_hourly ORDER BY hour DESC LIMIT 10"');

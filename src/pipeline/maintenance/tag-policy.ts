@@ -21,7 +21,8 @@ export const DAILY_TAG_PREFIX = 'daily-';
 export const SETTLEMENT_TAG_PREFIX = 'settlement-';
 
 const DAILY_TAG = /^daily-\d{4}-\d{2}-\d{2}$/;
-const SETTLEMENT_TAG = /^settlement-\d{4}-\d{2}$/;
+// A settlement run's id is its tag: settlement-YYYY-MM-rN (bare settlement-YYYY-MM from before runs were numbered).
+const SETTLEMENT_TAG = /^settlement-\d{4}-\d{2}(-r\d+)?$/;
 
 /** `daily-YYYY-MM-DD` for a UTC date. */
 export const dailyTagName = (date: Date) => `${DAILY_TAG_PREFIX}${date.toISOString().slice(0, 10)}`;
