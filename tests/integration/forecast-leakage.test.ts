@@ -3,40 +3,19 @@
  * versions received at or before T. A correction received later changes the features known at a
  * later time, never those known at T, and the forecast issued at T is re-issued byte for byte.
  */
-import { writeFile } from 'node:fs/promises';
-import * as path from 'node:path';
-import { emptyTotals, ingestAndCommit, landLocalFile } from '../../src/local/landing';
 import type { LocalLake } from '../../src/local/local-lake';
 import { queryLake } from '../../src/local/query-lake';
 import { buildFeaturesHourly, dropFeatures } from '../../src/pipeline/forecast/features';
 import { issueDemandForecast, recomputeForecast } from '../../src/pipeline/forecast/demand-forecast';
+import { arrivalOfDay, DAY_MS, deliver as deliverTo, deliverDay as deliverDayTo, FIRST_DAY_MS, HOUR_MS } from '../helpers/forecast-lake';
 import { freshLocalLakePerTest } from '../helpers/fresh-local-lake';
 
 let lake: LocalLake;
 freshLocalLakePerTest((l) => { lake = l; }, () => lake, 'meterlake-forecast-leak-');
 
-const DAY = 86_400_000;
-const START = Date.UTC(2021, 0, 4);
-const METERS = ['M1', 'M2', 'M3'];
-const kwhOf = (meter: number, t: number) => (0.2 + 0.1 * meter + 0.3 * Math.sin((2 * Math.PI * new Date(t).getUTCHours()) / 24) ** 2).toFixed(3);
-
-/** Land a readings CSV that arrived at `arrivalMs` and commit it. */
-async function deliver(name: string, lines: string[], arrivalMs: number): Promise<void> {
-  const file = path.join(lake.tempDir, name);
-  await writeFile(file, ['meter_id,interval_start,interval_minutes,kwh,quality', ...lines].join('\n') + '\n');
-  const event = await landLocalFile(lake, file, 'landing/default/readings');
-  await ingestAndCommit(lake, [{ ...event, arrivalTime: new Date(arrivalMs) }], emptyTotals());
-}
-
-/** Day `d`'s hourly readings of every meter, arriving at 02:00 the next day. */
-async function deliverDay(d: number): Promise<void> {
-  const lines: string[] = [];
-  for (let h = 0; h < 24; h++) {
-    const t = START + d * DAY + h * 3_600_000;
-    METERS.forEach((m, i) => lines.push(`${m},${new Date(t).toISOString()},60,${kwhOf(i, t)},actual`));
-  }
-  await deliver(`day-${d}.csv`, lines, START + (d + 1) * DAY + 2 * 3_600_000);
-}
+const DAY = DAY_MS;
+const deliver = (name: string, lines: string[], arrivalMs: number) => deliverTo(lake, name, lines, arrivalMs);
+const deliverDay = (d: number) => deliverDayTo(lake, d);
 
 /** Every column of features known at `knownAtMs` but known_at itself, one line per row in a fixed order. */
 async function featuresText(knownAtMs: number): Promise<string> {
@@ -49,13 +28,13 @@ async function featuresText(knownAtMs: number): Promise<string> {
   }
 }
 
-const CORRECTED_HOUR = new Date(START + 10 * DAY + 12 * 3_600_000).toISOString();
+const CORRECTED_HOUR = new Date(FIRST_DAY_MS + 10 * DAY + 12 * HOUR_MS).toISOString();
 
 describe('features and forecast as known at T', () => {
   let knownAt: number;
   beforeEach(async () => {
     for (let d = 0; d < 16; d++) await deliverDay(d);
-    knownAt = START + 16 * DAY + 3 * 3_600_000; // after day 15's file arrived
+    knownAt = arrivalOfDay(15) + HOUR_MS; // after day 15's file arrived
   });
 
   test('a correction received after T changes the features known later, never those known at T', async () => {

@@ -6,7 +6,11 @@ import { openTable } from '../../catalog/open-table';
 import { integerAtLeast } from '../option-parsers';
 import { checkDemoOptions } from './generate';
 import { dailyTags, dailyTagsLine, printGoldSamples, printLakeSummary, printTotals } from './summary';
+import { printForecastSample } from './forecast';
 import { out, withLake } from './support';
+
+/** The hooks the demo runs after every day, not only after the last. */
+const EVERY_DAY_HOOKS = ['data_quality', 'demand_forecast'];
 
 /** `meterlake start` */
 export function registerStart(program: Command): void {
@@ -24,9 +28,10 @@ export function registerStart(program: Command): void {
         ...opts,
         // The daily run after each demo day, as the schedule would trigger it. Catching up two months
         // at once, the full-table hooks (gold tables) run after the last day only; the data
-        // quality summary, which touches only the changed days, runs every day.
+        // quality summary, which touches only the changed days, and the demand forecast, which
+        // is issued once per day of knowledge, run every day.
         afterDay: async (day, last) => {
-          const hooks = last ? dailyHooks() : dailyHooks().filter((h) => h.name === 'data_quality');
+          const hooks = last ? dailyHooks() : dailyHooks().filter((h) => EVERY_DAY_HOOKS.includes(h.name));
           await runDailySnapshot(lake, { runDate: day, hooks });
         },
       });
@@ -37,6 +42,7 @@ export function registerStart(program: Command): void {
       out(dailyTagsLine(tags));
       await printLakeSummary(lake);
       await printGoldSamples(lake);
+      await printForecastSample(lake);
       out(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Try:`);
       out(`  npx meterlake query "SELECT source, count(*) AS readings FROM readings_history GROUP BY source"`);
       out('  npx meterlake history meter_readings');
@@ -44,5 +50,7 @@ export function registerStart(program: Command): void {
       if (tags.length) out(`  npx meterlake query "SELECT count(*) FROM meter_readings" --as-of ${tags[Math.floor(tags.length / 2)]}`);
       out('  npx meterlake ingest my-readings.csv --source default');
       out('  npx meterlake sources');
+      out('  npx meterlake forecast --region London');
+      out('  npx meterlake forecast backtest --origins 8');
     }));
 }
