@@ -15,7 +15,7 @@ import type { LakePorts } from '../ports';
 import { READINGS_HISTORY, optionalField as f, type TableDefinition } from '../tables';
 import { registerTableView, writeRowsAsDataFiles } from '../table-files';
 import { englandBankHolidays, type HolidayCalendar } from './calendar';
-import { buildFeaturesHourly, dropFeatures, FEATURES_HOURLY, writeFeaturesHourly } from './features';
+import { buildFeaturesHourly, dropFeatures, FEATURES_HOURLY, KNOWN_AT_PROPERTY, writeFeaturesHourly } from './features';
 import { forecastFromFeatures, type ForecastIssue, type ForecastRow } from './issue';
 import { PROFILE_MODEL } from './profile-model';
 
@@ -57,7 +57,7 @@ export interface IssueRequest {
 
 export interface IssueResult {
   issueId: string;
-  /** 'rebuilt': appended now; 'tagged'/'unchanged': the issue was already in the table. */
+  /** 'rebuilt': appended now (or, with too little history to forecast, features_hourly written); 'tagged'/'unchanged': nothing new written. */
   outcome: HookOutcome;
   issue?: ForecastIssue;
   /** The demand_forecast rows of the issue as the canonical text compared by re-issues (see forecastRowsText). */
@@ -129,10 +129,21 @@ export async function issueDemandForecast(ports: LakePorts, request: IssueReques
   const trainedOn = await currentHistorySnapshotId(ports);
   const features = await buildFeaturesHourly(ports, request.knownAtMs, { holidays: request.holidays });
   try {
-    const featureSnapshot = await writeFeaturesHourly(ports, features);
-    if (request.tag) await placeTag(await tableFor(ports, FEATURES_HOURLY), request.tag, featureSnapshot['snapshot-id']);
+    // Features already written as known at this time (a run with nothing new, before the history
+    // sufficed for a forecast) are the same rows: only tagged, not written again.
+    const featuresTable = await tableFor(ports, FEATURES_HOURLY);
+    const knownAtIso = new Date(request.knownAtMs).toISOString();
+    const featuresCurrent = currentSnapshot(await featuresTable.metadata())?.summary[KNOWN_AT_PROPERTY] === knownAtIso;
+    let outcome: HookOutcome = 'unchanged';
+    if (featuresCurrent) {
+      if (request.tag && (await tagCurrentSnapshot(featuresTable, request.tag))) outcome = 'tagged';
+    } else {
+      const featureSnapshot = await writeFeaturesHourly(ports, features);
+      if (request.tag) await placeTag(featuresTable, request.tag, featureSnapshot['snapshot-id']);
+      outcome = 'rebuilt';
+    }
     const issue = forecastFromFeatures(features.rows, request.knownAtMs, { holidays: request.holidays ?? englandBankHolidays() });
-    if (!issue.rows.length) return { issueId, outcome: 'unchanged', issue };
+    if (!issue.rows.length) return { issueId, outcome, issue };
     const rowsTable = scratchName('forecast_rows');
     await insertForecastRows(ports, rowsTable, issueId, issue, trainedOn);
     try {
