@@ -7,31 +7,35 @@
 -- 'none': every kWh of the fleet is in exactly one region and one product.
 -- kWh is summed exactly as DECIMAL(18, 9) and cast back to DOUBLE, so two builds over the same rows agree to the bit.
 WITH hourly AS (
+  -- One row per meter and hour first: a meter's region and product do not change within an hour
+  -- (agreements are resolved per local day), and the three groupings below then read 2-4x fewer rows.
   SELECT
     date_trunc('hour', e.interval_start) AS "hour",
     e.meter_id,
-    e.kwh,
-    e.quality,
     coalesce(e.region, 'unassigned') AS region,
-    coalesce(e.product_id, 'none') AS product
+    coalesce(e.product_id, 'none') AS product,
+    sum(CAST(e.kwh AS DECIMAL(18, 9))) AS kwh,
+    count(*) AS readings,
+    sum(CASE WHEN e.quality IN ('estimated', 'substituted') THEN 1 ELSE 0 END) AS estimated
   FROM {{readings_enriched}} e
+  GROUP BY date_trunc('hour', e.interval_start), e.meter_id, coalesce(e.region, 'unassigned'), coalesce(e.product_id, 'none')
 ),
 grouped AS (
-  SELECT 'fleet' AS group_kind, 'all' AS group_value, h."hour", h.meter_id, h.kwh, h.quality FROM hourly h
+  SELECT 'fleet' AS group_kind, 'all' AS group_value, h."hour", h.meter_id, h.kwh, h.readings, h.estimated FROM hourly h
   UNION ALL
-  SELECT 'region' AS group_kind, h.region AS group_value, h."hour", h.meter_id, h.kwh, h.quality FROM hourly h
+  SELECT 'region' AS group_kind, h.region AS group_value, h."hour", h.meter_id, h.kwh, h.readings, h.estimated FROM hourly h
   UNION ALL
-  SELECT 'product' AS group_kind, h.product AS group_value, h."hour", h.meter_id, h.kwh, h.quality FROM hourly h
+  SELECT 'product' AS group_kind, h.product AS group_value, h."hour", h.meter_id, h.kwh, h.readings, h.estimated FROM hourly h
 ),
 per_hour AS (
   SELECT
     g.group_kind,
     g.group_value,
     g."hour",
-    CAST(sum(CAST(g.kwh AS DECIMAL(18, 9))) AS DOUBLE) AS load_kwh,
+    CAST(sum(g.kwh) AS DOUBLE) AS load_kwh,
     CAST(count(DISTINCT g.meter_id) AS INTEGER) AS meters,
-    CAST(sum(CASE WHEN g.quality IN ('estimated', 'substituted') THEN 1 ELSE 0 END) AS DOUBLE) / count(*) AS estimated_share,
-    count(*) AS readings
+    CAST(sum(g.estimated) AS DOUBLE) / sum(g.readings) AS estimated_share,
+    CAST(sum(g.readings) AS BIGINT) AS readings
   FROM grouped g
   GROUP BY g.group_kind, g.group_value, g."hour"
 )

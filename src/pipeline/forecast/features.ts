@@ -84,7 +84,7 @@ export async function buildFeaturesHourly(ports: LakePorts, knownAtMs: number, o
   const dropAfter: string[] = [];
   try {
     const readings = scratchName('known_readings');
-    await registerKnownAtView(ports, readings, knownAtMs);
+    await registerKnownAtView(ports, readings, knownAtMs, { versionStats: false });
     slots.set('meter_readings', readings);
     dropAfter.push(`DROP VIEW IF EXISTS ${sqlIdent(readings)}`);
     for (const definition of Object.values(REFERENCE_TABLES)) {
