@@ -95,9 +95,10 @@ const lazyPackages = {
         contents: [
           'let loaded;',
           `const load = () => loaded ??= require(${JSON.stringify(args.path)});`,
-          // A package that exports a function (sql.js) is called through the stand-in.
+          // A package that exports a function (sql.js) is called through the stand-in; a class
+          // (date-holidays) is constructed as itself, so instances get the package's prototype.
           callable
-            ? 'const lazy = function (...args) { return new.target ? Reflect.construct(load(), args, new.target) : load().apply(this, args); };'
+            ? 'const lazy = function (...args) { return new.target ? Reflect.construct(load(), args) : load().apply(this, args); };'
             : 'const lazy = {};',
           `for (const name of ${JSON.stringify(names)}) {`,
           '  Object.defineProperty(lazy, name, { enumerable: true, get: () => load()[name] });',

@@ -2,6 +2,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerAthenaDdl } from './local/commands/athena-ddl';
 import { registerAudit } from './local/commands/audit';
 import { registerDrLoad } from './local/commands/dr-load';
+import { registerFeatures } from './local/commands/features';
+import { registerForecast } from './local/commands/forecast';
 import { registerGenerate } from './local/commands/generate';
 import { registerHistory } from './local/commands/history';
 import { registerIngest } from './local/commands/ingest';
@@ -33,7 +35,7 @@ export function buildCli(): Command {
     // Commander errors are thrown to main (which maps them to exit codes), never process.exit.
     // Set before the subcommands are added, which inherit it.
     .exitOverride();
-  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerTags, registerSnapshot, registerStream, registerMaintain, registerQuery, registerAthenaDdl, registerSettle, registerAudit, registerDrLoad]) {
+  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerTags, registerSnapshot, registerStream, registerMaintain, registerQuery, registerAthenaDdl, registerSettle, registerAudit, registerDrLoad, registerFeatures, registerForecast]) {
     register(program);
   }
   return program;

@@ -1,6 +1,6 @@
 /**
  * daily-hooks: last task of the daily job. Input {"run": DailyRunRef} → `runDailyRunHooks` with
- * the daily hooks (data quality, gold tables) on the run's tagged snapshot → {hooks: [...]}.
+ * the daily hooks (data quality, gold tables, demand forecast) on the run's tagged snapshot → {hooks: [...]}.
  */
 import type { Context } from 'aws-lambda';
 import { lakePortsFromEnvironment, readEnvironment } from '../../src/aws/environment';

@@ -69,7 +69,7 @@ export class Jobs extends Construct {
       ephemeralStorageMb: settings.mergeEphemeralStorageMb,
     });
     this.commitFunction = job('daily-commit', 'Daily run: one meter_readings snapshot of the staged days, tagged daily-<date>');
-    this.hooksFunction = job('daily-hooks', 'Daily run: after-commit hooks (data quality, gold tables)');
+    this.hooksFunction = job('daily-hooks', 'Daily run: after-commit hooks (data quality, gold tables, demand forecast)');
     this.maintenanceFunction = job('maintenance', 'Weekly: snapshot expiry (tags kept), orphan files, manifest merge', { ephemeralStorageMb: 2048 });
 
     const failed = new Fail(this, 'DailyRunFailed', { error: 'DailyRunFailed', cause: 'A step of the daily run failed after its retries; see the execution history' });

@@ -5,6 +5,7 @@ import type { SnapshotSelector } from '../iceberg/scan';
 import { currentSchema } from '../iceberg/table-metadata';
 import { resolveLakeVersions } from '../pipeline/as-of';
 import { expandViews, loadSqlTemplates } from '../engine/sql-template';
+import { FORECAST_VIEWS, registerForecastViews } from '../pipeline/forecast/views';
 import { registerSqlViews } from '../pipeline/gold';
 import { registerLiveView } from '../pipeline/live';
 import type { LakePorts } from '../pipeline/ports';
@@ -26,6 +27,7 @@ export function neededBy(sql: string, tables: readonly string[]): { tables: Set<
   const needed = new Set(tables.filter(mentions));
   const liveView = mentions(LIVE_VIEW);
   if (liveView) LIVE_VIEW_TABLES.forEach((t) => needed.add(t));
+  for (const [view, table] of Object.entries(FORECAST_VIEWS)) if (mentions(view)) needed.add(table);
   const views = loadSqlTemplates();
   const sqlViews = [...views.keys()].some(mentions);
   if (sqlViews) {
@@ -68,6 +70,7 @@ export async function registerLakeTables(ports: LakePorts, selector?: SnapshotSe
   }
   // Analysts' views need their tables (absent before the first daily run, reference drop or sensor message): each view whose tables exist.
   if (needed.sqlViews) await registerSqlViews(ports);
+  await registerForecastViews(ports, names);
   return names;
 }
 

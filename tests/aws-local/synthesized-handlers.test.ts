@@ -409,7 +409,7 @@ describe('the daily state machine over the daily-* assets', () => {
     expect(output.plan.days.length).toBeGreaterThan(0);
     expect(execution.history.filter((e) => e.state === 'MergeDay')).toHaveLength(output.plan.days.length);
     expect(output.commit).toMatchObject({ committed: true });
-    expect(output.hooks.hooks.map((h) => h.name)).toEqual(['data_quality', 'gold_tables', 'device_energy_repair']);
+    expect(output.hooks.hooks.map((h) => h.name)).toEqual(['data_quality', 'gold_tables', 'device_energy_repair', 'demand_forecast']);
     const history = await rowsOf('readings_history');
     const latest = new Map<string, Record<string, unknown>>();
     for (const row of history) {

@@ -292,10 +292,10 @@ describe('daily job', () => {
   });
 
   // catalog-tables creates the reference tables empty on deploy (the Athena views name them).
-  test('daily-hooks runs data quality and skips gold while the reference tables are still empty', async () => {
+  test('daily-hooks runs data quality, skips gold while the reference tables are still empty, writes the forecast features', async () => {
     const { hooks } = await dailyHooks({ run: planned }, context);
 
-    expect(hooks).toEqual([{ name: 'data_quality', outcome: 'rebuilt' }, { name: 'gold_tables', outcome: 'unchanged' }, { name: 'device_energy_repair', outcome: 'unchanged' }]);
+    expect(hooks).toEqual([{ name: 'data_quality', outcome: 'rebuilt' }, { name: 'gold_tables', outcome: 'unchanged' }, { name: 'device_energy_repair', outcome: 'unchanged' }, { name: 'demand_forecast', outcome: 'rebuilt' }]);
   });
 
   test('daily-hooks refuses a run without its id, naming the field', async () => {

@@ -72,7 +72,7 @@ describe('daily run with nothing new', () => {
 
     const after = await lakeState();
     expect(result.committed).toBe(false);
-    expect(result.hooks).toEqual([{ name: 'data_quality', outcome: 'tagged' }, { name: 'gold_tables', outcome: 'tagged' }, { name: 'device_energy_repair', outcome: 'unchanged' }]);
+    expect(result.hooks).toEqual([{ name: 'data_quality', outcome: 'tagged' }, { name: 'gold_tables', outcome: 'tagged' }, { name: 'device_energy_repair', outcome: 'unchanged' }, { name: 'demand_forecast', outcome: 'tagged' }]);
     for (const name of ['meter_readings', 'data_quality', ...gold]) expect(after[name].snapshots).toBe(before[name].snapshots);
     expect(gold).toHaveLength(4);
     for (const name of ['meter_readings', 'data_quality', 'snapshot_log', ...gold]) {

@@ -7,12 +7,16 @@ import { openTable } from '../../catalog/open-table';
 import { integerAtLeast } from '../option-parsers';
 import { checkDemoOptions } from './generate';
 import { dailyTags, dailyTagsLine, printGoldSamples, printLakeSummary, printTotals } from './summary';
+import { printForecastSample } from './forecast';
 import { out, withLake } from './support';
 import { deviceEnergyRepairHook } from '../../pipeline/stream/repair';
 import { ensureDemoSensorStream } from '../demo-stream';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { describeStream, streamLines } from './stream';
+
+/** The hooks the demo runs after every day, not only after the last. */
+const EVERY_DAY_HOOKS = ['data_quality', 'demand_forecast'];
 
 /** `meterlake start` */
 export function registerStart(program: Command): void {
@@ -32,10 +36,11 @@ export function registerStart(program: Command): void {
         ...opts,
         // The daily run after each demo day, as the schedule would trigger it. Catching up two months
         // at once, the full-table hooks (gold tables) run after the last day only; the data
-        // quality summary, which touches only the changed days, runs every day.
+        // quality summary, which touches only the changed days, and the demand forecast, which
+        // is issued once per day of knowledge, run every day.
         afterDay: async (day, last) => {
           lastDay = day;
-          const hooks = last ? dailyHooks() : dailyHooks().filter((h) => h.name === 'data_quality');
+          const hooks = last ? dailyHooks() : dailyHooks().filter((h) => EVERY_DAY_HOOKS.includes(h.name));
           await runDailySnapshot(lake, { runDate: day, hooks });
         },
       });
@@ -51,6 +56,7 @@ export function registerStart(program: Command): void {
       out(dailyTagsLine(tags));
       await printLakeSummary(lake);
       await printGoldSamples(lake);
+      await printForecastSample(lake);
       out(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Try:`);
       out(`  npx meterlake query "SELECT source, count(*) AS readings FROM readings_history GROUP BY source"`);
       out('  npx meterlake history meter_readings');
@@ -60,5 +66,7 @@ export function registerStart(program: Command): void {
       out('  npx meterlake ingest my-readings.csv --source default');
       out('  npx meterlake sources');
       out('  npx meterlake query "SELECT * FROM device_energy_hourly ORDER BY hour DESC LIMIT 10"');
+      out('  npx meterlake forecast --region London');
+      out('  npx meterlake forecast backtest --origins 8');
     }));
 }
