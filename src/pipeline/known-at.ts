@@ -1,4 +1,5 @@
 import { sqlIdent, scratchName } from '../engine/duckdb-session';
+import type { Predicate } from '../iceberg/expressions';
 import { tableFor } from './lake-tables';
 import { LATEST_FIRST_ORDER } from './latest-version-sql';
 import type { LakePorts } from './ports';
@@ -8,11 +9,12 @@ import { registerTableView } from './table-files';
 /**
  * "As known at T": the latest version per reading among the history rows received at or before
  * T, rebuilt from readings_history alone — what meter_readings would have been with exactly
- * that knowledge. Same columns as meter_readings.
+ * that knowledge. Same columns as meter_readings. With `filter`, only history files that may hold
+ * matching rows are read (the caller still filters the rows).
  */
-export async function registerKnownAtView(ports: LakePorts, viewName: string, knownAtMs: number): Promise<void> {
+export async function registerKnownAtView(ports: LakePorts, viewName: string, knownAtMs: number, filter?: Predicate): Promise<void> {
   const history = scratchName('history_all');
-  await registerTableView(ports.session, ports.store, await tableFor(ports, READINGS_HISTORY), history);
+  await registerTableView(ports.session, ports.store, await tableFor(ports, READINGS_HISTORY), history, { filter });
   const cols = READING_FIELDS.join(', ');
   await ports.session.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdent(viewName)} AS
     SELECT ${cols}, version_count, first_received_at FROM (
