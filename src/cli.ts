@@ -5,6 +5,7 @@ import { registerHistory } from './local/commands/history';
 import { registerIngest } from './local/commands/ingest';
 import { registerMaintain } from './local/commands/maintain';
 import { registerQuery } from './local/commands/query';
+import { registerServe } from './local/commands/serve';
 import { registerSnapshot } from './local/commands/snapshot';
 import { registerSources } from './local/commands/sources';
 import { registerStart } from './local/commands/start';
@@ -29,7 +30,7 @@ export function buildCli(): Command {
     // Commander errors are thrown to main (which maps them to exit codes), never process.exit.
     // Set before the subcommands are added, which inherit it.
     .exitOverride();
-  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerTags, registerSnapshot, registerMaintain, registerQuery, registerAthenaDdl]) {
+  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerTags, registerSnapshot, registerMaintain, registerQuery, registerAthenaDdl, registerServe]) {
     register(program);
   }
   return program;

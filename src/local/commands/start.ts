@@ -6,13 +6,15 @@ import { openTable } from '../../catalog/open-table';
 import { integerAtLeast } from '../option-parsers';
 import { checkDemoOptions } from './generate';
 import { dailyTags, dailyTagsLine, printGoldSamples, printLakeSummary, printTotals } from './summary';
+import { portOption, serveUntilStopped } from './serve';
 import { out, withLake } from './support';
 
 /** `meterlake start` */
 export function registerStart(program: Command): void {
   program.command('start')
     .description('the main job: generate the demo data set (once), ingest it drop by drop, run the daily snapshot after each day, print a summary')
-    .option('--once', 'run to completion and exit (today the only mode; the dashboard server that runs without it is still to come)')
+    .option('--once', 'run to completion and exit (also when CI=true); without it the dashboard is served afterwards and dropped files are ingested')
+    .option(...portOption)
     .option('--meters <n>', 'demo meters', integerAtLeast(1))
     .option('--days <n>', 'demo days', integerAtLeast(1))
     .option('--seed <n>', 'demo seed', integerAtLeast(0))
@@ -44,5 +46,7 @@ export function registerStart(program: Command): void {
       if (tags.length) out(`  npx meterlake query "SELECT count(*) FROM meter_readings" --as-of ${tags[Math.floor(tags.length / 2)]}`);
       out('  npx meterlake ingest my-readings.csv --source default');
       out('  npx meterlake sources');
+      // CI and --once end here; otherwise the lake stays open for the dashboard and new drops.
+      if (!opts.once && !process.env.CI) await serveUntilStopped(lake, { port: opts.port, watch: true });
     }));
 }
