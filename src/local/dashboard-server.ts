@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { createDashboardApi, type DashboardApi } from '../api/dashboard-app';
 import { LakeDashboardReader } from '../api/lake-dashboard-reader';
 import type { LakePorts } from '../pipeline/ports';
@@ -58,8 +59,9 @@ async function handle(api: DashboardApi, assets: Map<string, WebAsset>, req: Inc
   if (url.pathname.startsWith('/api/')) {
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
     const answer = await api({ method, path: url.pathname, query: url.searchParams, headers });
-    res.writeHead(answer.status, { ...answer.headers, 'x-content-type-options': 'nosniff' });
-    res.end(method === 'HEAD' ? undefined : answer.body);
+    const body = encode(req, Buffer.from(answer.body));
+    res.writeHead(answer.status, { ...answer.headers, ...body.headers, 'x-content-type-options': 'nosniff' });
+    res.end(method === 'HEAD' ? undefined : body.bytes);
     return;
   }
   const asset = assets.get(url.pathname === '/index.html' ? '/' : url.pathname);
@@ -68,6 +70,14 @@ async function handle(api: DashboardApi, assets: Map<string, WebAsset>, req: Inc
     res.end(asset ? 'use GET' : 'not found');
     return;
   }
-  res.writeHead(200, { 'content-type': asset.contentType, 'content-length': asset.body.length, 'cache-control': 'no-cache', ...PAGE_SECURITY_HEADERS });
-  res.end(method === 'HEAD' ? undefined : asset.body);
+  const body = encode(req, asset.body);
+  res.writeHead(200, { 'content-type': asset.contentType, 'content-length': body.bytes.length, ...body.headers, 'cache-control': 'no-cache', ...PAGE_SECURITY_HEADERS });
+  res.end(method === 'HEAD' ? undefined : body.bytes);
+}
+
+/** Gzip for clients that accept it, above 1 KiB: series answers are long runs of similar JSON. */
+function encode(req: IncomingMessage, bytes: Buffer): { bytes: Buffer; headers: Record<string, string> } {
+  const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  if (!accepts || bytes.length < 1024) return { bytes, headers: { vary: 'accept-encoding' } };
+  return { bytes: gzipSync(bytes), headers: { 'content-encoding': 'gzip', vary: 'accept-encoding' } };
 }

@@ -74,3 +74,13 @@ describe('server', () => {
     expect([tags.status, await tags.json(), missing.status]).toEqual([200, { tags: [] }, 404]);
   });
 });
+
+test('answers are gzipped for clients that accept it', async () => {
+  const server = await startDashboardServer(lake, { port: 0 });
+  try {
+    const script = await fetch(`${server.url}dashboard.js`, { headers: { 'accept-encoding': 'gzip' } });
+    expect([script.headers.get('content-encoding'), (await script.text()).length > 1024]).toEqual(['gzip', true]);
+  } finally {
+    await server.close();
+  }
+});
