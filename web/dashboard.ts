@@ -4,6 +4,7 @@
  * reproduces the view. Talks only to /api on its own origin.
  */
 import uPlot from 'uplot';
+import { csvCell } from '../src/formats/csv-cell';
 
 type Resolution = 'auto' | '15m' | '30m' | '1h' | '1d';
 type Preset = 'day' | 'week' | 'month' | 'year' | 'custom';
@@ -417,15 +418,12 @@ function refresh(): void {
   void loadSeries();
 }
 
-function csvField(value: string): string {
-  return /[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
-
+/** What is shown, as CSV; cells go through csvCell like every CSV the product writes (no spreadsheet formulas). */
 function downloadCsv(): void {
   if (!shown) return;
   const lines = ['bucket_start_utc,meter_id,kwh,readings,estimated_share,missing_share'];
   for (const s of shown.series) {
-    for (const p of s.points) lines.push([new Date(p.t).toISOString(), csvField(s.meter_id), p.kwh ?? '', p.readings, p.estimated_share, p.missing_share].join(','));
+    for (const p of s.points) lines.push([new Date(p.t).toISOString(), s.meter_id, p.kwh, p.readings, p.estimated_share, p.missing_share].map(csvCell).join(','));
   }
   const link = document.createElement('a');
   link.href = URL.createObjectURL(new Blob([`${lines.join('\n')}\n`], { type: 'text/csv' }));
