@@ -10,6 +10,7 @@ import { registerIngest } from './local/commands/ingest';
 import { registerMaintain } from './local/commands/maintain';
 import { registerQuery } from './local/commands/query';
 import { registerSettle } from './local/commands/settle';
+import { registerServe } from './local/commands/serve';
 import { registerSnapshot } from './local/commands/snapshot';
 import { registerSources } from './local/commands/sources';
 import { registerStart } from './local/commands/start';
@@ -35,7 +36,7 @@ export function buildCli(): Command {
     // Commander errors are thrown to main (which maps them to exit codes), never process.exit.
     // Set before the subcommands are added, which inherit it.
     .exitOverride();
-  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerTags, registerSnapshot, registerStream, registerMaintain, registerQuery, registerAthenaDdl, registerSettle, registerAudit, registerDrLoad, registerFeatures, registerForecast]) {
+  for (const register of [registerStart, registerGenerate, registerIngest, registerSources, registerTables, registerHistory, registerTags, registerSnapshot, registerStream, registerMaintain, registerQuery, registerAthenaDdl, registerSettle, registerAudit, registerDrLoad, registerFeatures, registerForecast, registerServe]) {
     register(program);
   }
   return program;

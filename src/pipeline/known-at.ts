@@ -1,4 +1,5 @@
 import { sqlIdent, scratchName } from '../engine/duckdb-session';
+import type { Predicate } from '../iceberg/expressions';
 import { tableFor } from './lake-tables';
 import { LATEST_FIRST_ORDER } from './latest-version-sql';
 import type { LakePorts } from './ports';
@@ -9,11 +10,13 @@ import { registerTableView } from './table-files';
  * "As known at T": the latest version per reading among the history rows received at or before
  * T, rebuilt from readings_history alone — what meter_readings would have been with exactly
  * that knowledge. Same columns as meter_readings (without version_count and first_received_at
- * when `versionStats` is false).
+ * when `versionStats` is false). With `filter`, only history files that may hold matching rows are
+ * read (the caller still filters the rows).
  */
-export async function registerKnownAtView(ports: LakePorts, viewName: string, knownAtMs: number, opts: { versionStats?: boolean } = {}): Promise<void> {
+export async function registerKnownAtView(ports: LakePorts, viewName: string, knownAtMs: number, opts: { versionStats?: boolean; filter?: Predicate } = {}): Promise<void> {
+  const { filter } = opts;
   const history = scratchName('history_all');
-  await registerTableView(ports.session, ports.store, await tableFor(ports, READINGS_HISTORY), history);
+  await registerTableView(ports.session, ports.store, await tableFor(ports, READINGS_HISTORY), history, { filter });
   const cols = READING_FIELDS.join(', ');
   if (opts.versionStats === false) {
     // Only the latest versions' own columns: one window instead of three (the forecast's features).

@@ -8,6 +8,7 @@ import { integerAtLeast } from '../option-parsers';
 import { checkDemoOptions } from './generate';
 import { dailyTags, dailyTagsLine, printGoldSamples, printLakeSummary, printTotals } from './summary';
 import { printForecastSample } from './forecast';
+import { portOption, serveUntilStopped } from './serve';
 import { out, withLake } from './support';
 import { deviceEnergyRepairHook } from '../../pipeline/stream/repair';
 import { ensureDemoSensorStream } from '../demo-stream';
@@ -22,7 +23,8 @@ const EVERY_DAY_HOOKS = ['data_quality', 'demand_forecast'];
 export function registerStart(program: Command): void {
   program.command('start')
     .description('the main job: generate the demo data set (once), ingest it drop by drop, run the daily snapshot after each day, print a summary')
-    .option('--once', 'run to completion and exit (today the only mode; the dashboard server that runs without it is still to come)')
+    .option('--once', 'run to completion and exit (also when CI=true); without it the dashboard is served afterwards and dropped files are ingested')
+    .option(...portOption)
     .option('--meters <n>', 'demo meters', integerAtLeast(1))
     .option('--days <n>', 'demo days', integerAtLeast(1))
     .option('--seed <n>', 'demo seed', integerAtLeast(0))
@@ -68,5 +70,7 @@ export function registerStart(program: Command): void {
       out('  npx meterlake query "SELECT * FROM device_energy_hourly ORDER BY hour DESC LIMIT 10"');
       out('  npx meterlake forecast --region London');
       out('  npx meterlake forecast backtest --origins 8');
+      // CI and --once end here; otherwise the lake stays open for the dashboard and new drops.
+      if (!opts.once && !process.env.CI) await serveUntilStopped(lake, { port: opts.port, watch: true });
     }));
 }
