@@ -5,6 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { buildMeterlakeApp } from '../../lib/meterlake-app';
 import { FUNCTION_KINDS, type FunctionName } from '../../src/aws/environment-variables';
 import type { AslDefinition } from './state-machine';
+import { MSK_CONTEXT } from '../cdk/msk-context';
 
 /** One meterlake function as the synthesized cloud assembly describes it. */
 export interface SynthesizedFunction {
@@ -47,7 +48,8 @@ const ROLE_DESCRIPTION = /^meterlake (.+) function$/;
 export async function synthesizeApp(options: { layerBuildDir?: string } = {}): Promise<SynthesizedApp> {
   const outdir = mkdtempSync(path.join(tmpdir(), 'meterlake-synth-'));
   try {
-    const app = new App({ outdir, context: { architecture: process.arch === 'arm64' ? 'arm64' : 'x86_64' } });
+    // With the msk context, so that the stream function is synthesized and bundled like every other.
+    const app = new App({ outdir, context: { architecture: process.arch === 'arm64' ? 'arm64' : 'x86_64', msk: MSK_CONTEXT } });
     const stack = buildMeterlakeApp(app, options);
     app.synth();
     const template = JSON.parse(readFileSync(path.join(outdir, stack.templateFile), 'utf8')) as CfnTemplate;
