@@ -12,8 +12,7 @@ import { open } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import type { AsyncBuffer } from 'hyparquet';
 import { sqlString } from '../src/engine/duckdb-session';
 import { planFiles } from '../src/iceberg/scan';
 import { openLocalLake } from '../src/local/local-lake';
@@ -46,6 +45,9 @@ async function countingBuffer(path: string, counter: Counter): Promise<AsyncBuff
 }
 
 async function main(): Promise<void> {
+  // ES modules only (their exports offer no require condition).
+  const { parquetMetadataAsync, parquetReadObjects } = await import('hyparquet');
+  const { compressors } = await import('hyparquet-compressors');
   if (!lakeDir) throw new Error('--lake <dir> is required (bench/dashboard-api.ts builds one)');
   const lake = await openLocalLake(lakeDir, { threads: 2 });
   const table = await tableFor(lake, METER_READINGS);
