@@ -1,7 +1,9 @@
 /// <reference lib="dom" />
 /**
  * The dashboard end to end in a real browser: Debian's headless Chromium, driven by playwright-core
- * (no browser download), loads the page from the local server over a demo lake, searches a meter
+ * (no browser download), loads the page from the local server over a small lake (6 meters × 4 days of
+ * quarter hours with gaps and estimates, a daily run after each day: the demo's shape at a size a test
+ * builds in seconds; the full demo ingest took minutes on a loaded machine), searches a meter
  * with the keyboard, picks a range, checks the plotted points against the API, zooms by dragging,
  * switches to a daily tag and downloads the CSV. Screenshots go to test-output/screenshots/
  * (gitignored). Skipped, with a message, where /usr/bin/chromium is absent (`.ci/run` installs it).
@@ -13,10 +15,10 @@ import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { SeriesResult } from '../../src/api/dashboard-reader';
 import { startDashboardServer, type DashboardServer } from '../../src/local/dashboard-server';
-import { runDemoIngest } from '../../src/local/demo-run';
 import { openLocalLake, type LocalLake } from '../../src/local/local-lake';
 import { REPO_ROOT } from '../../src/repo-root';
 import { runDailySnapshot } from '../../src/pipeline/snapshot';
+import { ingestReadings, quarterHours } from '../helpers/dashboard-lake';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.join(REPO_ROOT, 'test-output', 'screenshots');
@@ -32,7 +34,11 @@ describeInBrowser('dashboard in Chromium', () => {
 
   beforeAll(async () => {
     lake = await openLocalLake(await mkdtemp(path.join(tmpdir(), 'meterlake-e2e-')));
-    await runDemoIngest(lake, { meters: 8, days: 3, seed: 7, afterDay: async (day) => { await runDailySnapshot(lake, { runDate: day }); } });
+    for (const [d, day] of ['2021-02-20', '2021-02-21', '2021-02-22', '2021-02-23'].entries()) {
+      const meters = Array.from({ length: 6 }, (_, m) => quarterHours(`MTR-${1000 + m}`, day, 0.05 * (m + 1), { skip: m === 0 ? [40, 41, 42] : [], estimated: [d * 3, d * 3 + 1] }));
+      await ingestReadings(lake, meters.flat());
+      await runDailySnapshot(lake, { runDate: day });
+    }
     server = await startDashboardServer(lake, { port: 0 });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1366, height: 800 }, acceptDownloads: true, timezoneId: 'Europe/London' });
