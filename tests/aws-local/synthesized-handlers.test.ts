@@ -440,5 +440,5 @@ test('maintenance runs over the lake, answers for every table and keeps every ro
 
   expect({ history: sorted(await rowsOf('readings_history')), readings: sorted(await rowsOf('meter_readings')) }).toEqual(before);
 
-  expect(summary.tables.map((t) => t.table)).toEqual(['agreement', 'data_quality', 'device_energy', 'device_measurements', 'device_stream_events', 'ingest_log', 'meter_readings', 'meterpoint', 'product', 'readings_history', 'rejected_measurements', 'rejected_readings', 'snapshot_log']);
+  expect(summary.tables.map((t) => t.table)).toEqual(['agreement', 'data_quality', 'demand_forecast', 'device_energy', 'device_measurements', 'device_stream_events', 'features_hourly', 'ingest_log', 'meter_readings', 'meterpoint', 'product', 'readings_history', 'rejected_measurements', 'rejected_readings', 'snapshot_log']);
 });

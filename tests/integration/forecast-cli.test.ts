@@ -64,7 +64,7 @@ describe('meterlake forecast', () => {
     const fleetDays = run.stdout.split('\n').filter((l) => /^fleet\s+all\s/.test(l)).map((l) => l.split(/\s+/)[2]);
     expect(fleetDays).toEqual(['1', '2', '3', '4', '5', '6', '7', 'all']);
     const csv = (await readFile(path.join(outDir, 'backtest.csv'), 'utf8')).split('\n');
-    expect(csv[0]).toBe('group_kind,group,horizon_day,hours,mae,rmse,mape_pct,naive_mae,mase');
+    expect(csv[0]).toBe('group_kind,group,horizon_day,hours,mae,rmse,mape_pct,naive_mae,mase,in_80_pct');
     const png = await readFile(path.join(outDir, 'backtest.png'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1000, 600]);

@@ -1,4 +1,5 @@
 import { accuracyOf } from '../../src/pipeline/forecast/accuracy';
+import { intervalCoverage } from '../../src/pipeline/forecast/backtest';
 import { fixedHolidays, HOUR_MS } from '../../src/pipeline/forecast/calendar';
 import { quantileOfSorted, relativeErrorBands } from '../../src/pipeline/forecast/intervals';
 import { newestCompleteHour } from '../../src/pipeline/forecast/issue';
@@ -61,5 +62,19 @@ describe('the newest complete hour', () => {
 
   test('is undefined when no hour is complete', () => {
     expect(newestCompleteHour([])).toBeUndefined();
+  });
+});
+
+describe('interval coverage in the backtest', () => {
+  const hour = (actual: number, lower: number | null, upper: number | null) => ({
+    originKnownAtMs: 0, groupKind: 'fleet' as const, groupValue: 'all', targetHourMs: 0, horizonHours: 1, forecast: 1, naive: 1, actual, lower80: lower, upper80: upper,
+  });
+
+  test('is the share of hours with an interval whose actual falls inside it (bounds included)', () => {
+    expect(intervalCoverage([hour(1, 0.5, 1.5), hour(1.5, 0.5, 1.5), hour(2, 0.5, 1.5), hour(9, null, null)])).toBeCloseTo(2 / 3, 12);
+  });
+
+  test('is null when no hour had an interval', () => {
+    expect(intervalCoverage([hour(1, null, null)])).toBeNull();
   });
 });

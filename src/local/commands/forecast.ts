@@ -138,6 +138,7 @@ function scoreRow(s: BacktestScore): Record<string, unknown> {
   return {
     group_kind: s.groupKind, group: s.groupValue, horizon_day: s.horizonDay ?? 'all', hours: s.hours,
     mae: round(s.mae, 3), rmse: round(s.rmse, 3), mape_pct: round(s.mape === null ? null : s.mape * 100, 2), naive_mae: round(s.naiveMae, 3), mase: round(s.mase, 3),
+    in_80_pct: round(s.coverage80 === null ? null : s.coverage80 * 100, 1),
   };
 }
 

@@ -36,6 +36,14 @@ export interface BacktestScore extends Accuracy {
   groupKind: GroupKind;
   groupValue: string;
   horizonDay: number | null;
+  /** Share of the hours with an 80% interval whose actual fell inside it; null when none had one. */
+  coverage80: number | null;
+}
+
+/** Share of hours with an interval whose actual lies within it. */
+export function intervalCoverage(hours: readonly BacktestHour[]): number | null {
+  const banded = hours.filter((h) => h.lower80 !== null && h.upper80 !== null);
+  return banded.length ? banded.filter((h) => h.actual >= h.lower80! && h.actual <= h.upper80!).length / banded.length : null;
 }
 
 export interface BacktestResult {
@@ -120,7 +128,7 @@ export async function runBacktest(ports: LakePorts, opts: BacktestOptions): Prom
 
 /** Accuracy per group and horizon day, and per group over all days (horizonDay null). */
 export function scoreBacktest(hours: readonly BacktestHour[]): BacktestScore[] {
-  const buckets = new Map<string, { groupKind: GroupKind; groupValue: string; horizonDay: number | null; hours: ScoredHour[] }>();
+  const buckets = new Map<string, { groupKind: GroupKind; groupValue: string; horizonDay: number | null; hours: BacktestHour[] }>();
   const add = (h: BacktestHour, horizonDay: number | null) => {
     const key = `${h.groupKind}:${h.groupValue}:${horizonDay ?? 'all'}`;
     let bucket = buckets.get(key);
@@ -132,6 +140,6 @@ export function scoreBacktest(hours: readonly BacktestHour[]): BacktestScore[] {
     add(h, null);
   }
   return [...buckets.values()]
-    .map((b) => ({ groupKind: b.groupKind, groupValue: b.groupValue, horizonDay: b.horizonDay, ...accuracyOf(b.hours) }))
+    .map((b) => ({ groupKind: b.groupKind, groupValue: b.groupValue, horizonDay: b.horizonDay, ...accuracyOf(b.hours), coverage80: intervalCoverage(b.hours) }))
     .sort((a, b) => a.groupKind.localeCompare(b.groupKind) || a.groupValue.localeCompare(b.groupValue) || (a.horizonDay ?? 99) - (b.horizonDay ?? 99));
 }
