@@ -121,7 +121,7 @@ afterAll(async () => {
 });
 
 /** What CloudFormation resolves at deploy time for the template's references. */
-const deployed = () => ({ [ENV.lakeBucket]: s3.bucket, [ENV.landingBucket]: s3.bucket, [ENV.commitQueueUrl]: queueUrl, [ENV.deviceStateTable]: 'meterlake-device-state' });
+const deployed = () => ({ [ENV.lakeBucket]: s3.bucket, [ENV.landingBucket]: s3.bucket, [ENV.commitQueueUrl]: queueUrl, [ENV.deviceStateTable]: 'meterlake-device-state', [ENV.auditBucket]: s3.bucket });
 
 /** A fresh container of a function (a cold start), replacing the warm one. */
 async function freshContainer(name: FunctionName, environment: Record<string, string> = lambdaEnvironment): Promise<LambdaContainer> {
