@@ -12,8 +12,15 @@ function allSqlFiles(dir: string): string[] {
   });
 }
 
+/**
+ * sql/api is the dashboard's read path, which runs on DuckDB in both places (locally, and in AWS over
+ * row groups fetched by range reads — README "Dashboard"); its files say "DuckDB only" and the API
+ * tests execute them. Everything else under sql/ is written once for DuckDB and Athena.
+ */
+const DUCKDB_ONLY_FOLDERS = ['api'];
+
 describe('lintSql', () => {
-  const files = allSqlFiles(SQL_ROOT);
+  const files = allSqlFiles(SQL_ROOT).filter((file) => !DUCKDB_ONLY_FOLDERS.includes(path.relative(SQL_ROOT, file).split(path.sep)[0]));
 
   it('finds the SQL files', () => {
     expect(files.length).toBeGreaterThan(0);
